@@ -1,0 +1,33 @@
+# The two commands of the README: `make demo` and `make test`. Both create .venv and install
+# the project into it first, so they work on a fresh machine with Python 3.11.
+SHELL := /bin/bash
+PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= demo_output
+DEMO_CLIENTS ?= 20000
+
+.PHONY: demo test check venv gen-protos clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m model_build synth --clients $(DEMO_CLIENTS) --seed 7 --out $(DEMO_DIR)/data
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+check: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy model_build
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache test-artifacts

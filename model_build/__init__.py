@@ -1,0 +1,1 @@
+"""Home Credit data layer, feature engineering, training and export of the scoring model."""
