@@ -1,0 +1,29 @@
+# Multi-stage image: build wheels in a full Python image, run as a non-root user in a slim one.
+# Build:  docker build -t creditscore .
+# Run:    docker run -p 50051:50051 -v "$PWD/artifacts:/artifacts:ro" creditscore
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY model_build ./model_build
+COPY server ./server
+COPY gradio_ui ./gradio_ui
+COPY benchmarks ./benchmarks
+COPY creditscore ./creditscore
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.11-slim AS runtime
+# libgomp: LightGBM's OpenMP runtime.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libgomp1 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 10001 app
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+USER app
+WORKDIR /home/app
+ENV CREDITSCORE_ARTIFACTS=/artifacts \
+    CREDITSCORE_HOST=0.0.0.0 \
+    CREDITSCORE_PORT=50051
+EXPOSE 50051
+# The scoring server; its artifacts (from `python -m model_build train`) are mounted at /artifacts.
+ENTRYPOINT ["python", "-m", "server"]

@@ -1,0 +1,1 @@
+"""Latency and throughput benchmarks of the scoring server against common baselines."""

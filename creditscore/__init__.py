@@ -1,0 +1,1 @@
+"""Generated protobuf / gRPC code of the creditscore contract (see protos/)."""

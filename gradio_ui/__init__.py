@@ -1,0 +1,1 @@
+"""Advisors' web app (Gradio), a client of the gRPC API."""

@@ -1,0 +1,1 @@
+"""Low-latency gRPC scoring server (onnxruntime) for the credit-decision model."""
