@@ -57,7 +57,37 @@ def _parser() -> argparse.ArgumentParser:
     fidelity.add_argument("--synthetic", type=Path, required=True, help="synthetic directory")
     fidelity.add_argument("--json", type=Path, default=None, help="also write the report here")
     fidelity.set_defaults(handler=_run_fidelity)
+
+    train = commands.add_parser("train", help="train, evaluate and export the scoring model")
+    train.add_argument("--data", type=Path, required=True, help="directory of Kaggle CSVs")
+    train.add_argument("--out", type=Path, required=True, help="artifacts directory to write")
+    train.add_argument("--seed", type=int, default=None, help="overrides the config's seed")
+    train.add_argument("--config", type=Path, default=None, help="TOML file (configs/train.toml)")
+    _add_orphans(train)
+    train.add_argument("--no-progress", action="store_true", help="hide the stage display")
+    train.set_defaults(handler=_run_train)
+
+    score = commands.add_parser("score", help="score applications through the ONNX model")
+    score.add_argument("--artifacts", type=Path, required=True, help="from `train --out`")
+    score.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        help="data directory (Kaggle names) or one application CSV",
+    )
+    score.add_argument("--out", type=Path, required=True, help="CSV to write")
+    _add_orphans(score)
+    score.set_defaults(handler=_run_score)
     return parser
+
+
+def _add_orphans(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--orphans",
+        choices=("error", "drop"),
+        default="error",
+        help="child rows whose parent key is unknown: stop with an error (default) or drop them",
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -84,3 +114,41 @@ def _run_fidelity(args: argparse.Namespace) -> int:
     from model_build.fidelity import run_fidelity
 
     return run_fidelity(args.real, args.synthetic, args.json)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from model_build.config import load_config
+    from model_build.train import train
+
+    config = load_config(args.config)
+    if args.seed is not None:
+        config = dataclasses.replace(config, seed=args.seed)
+    result = train(args.data, args.out, config, orphans=args.orphans, progress=not args.no_progress)
+    ev = result.evaluation
+    print(f"model {result.model_version} written to {result.paths.root.resolve()}")
+    print(
+        f"  out-of-fold ROC AUC {ev.roc_auc:.4f} | PR AUC {ev.pr_auc:.4f} | KS {ev.ks:.4f} | "
+        f"Brier {ev.brier:.4f}"
+    )
+    print(
+        f"  threshold {ev.threshold:.4f}: refuses {ev.refusal_rate:.1%} of clients, business cost "
+        f"{ev.business_cost:,.0f} vs {ev.cost_accept_all:,.0f} accepting all and "
+        f"{ev.cost_refuse_all:,.0f} refusing all"
+    )
+    print(f"  {result.num_trees} trees; ONNX parity max |diff| {result.parity_max_diff:.2e}")
+    print(f"  report: {(result.paths.report_dir / 'report.md').resolve()}")
+    return 0
+
+
+def _run_score(args: argparse.Namespace) -> int:
+    from model_build.scoring import score_path
+
+    summary = score_path(args.artifacts, args.data, args.out, orphans=args.orphans)
+    print(
+        f"{summary.rows:,} applications scored with model {summary.model_version} "
+        f"(threshold {summary.threshold:.4f}): {summary.refused:,} REFUSE, "
+        f"{summary.rows - summary.refused:,} APPROVE -> {summary.out}"
+    )
+    return 0

@@ -44,7 +44,7 @@ class Dataset:
     bureau: pd.DataFrame | None = None
     bureau_balance: pd.DataFrame | None = None
     previous_application: pd.DataFrame | None = None
-    POS_CASH_balance: pd.DataFrame | None = None  # noqa: N815 - the Kaggle table name
+    POS_CASH_balance: pd.DataFrame | None = None
     installments_payments: pd.DataFrame | None = None
     credit_card_balance: pd.DataFrame | None = None
 
@@ -55,7 +55,13 @@ class Dataset:
 
     def present(self) -> list[str]:
         """Names of the tables that were found in the directory."""
-        return [f.name for f in fields(self) if f.name != "directory" and self.table(f.name) is not None]
+        return [
+            f.name for f in fields(self) if f.name != "directory" and self.table(f.name) is not None
+        ]
+
+    def has_history(self) -> bool:
+        """True when at least one child table (bureau, previous applications, ...) is present."""
+        return any(not name.startswith("application") for name in self.present())
 
 
 def read_table(spec: TableSpec, path: Path, *, clean: bool = True) -> pd.DataFrame:
@@ -67,7 +73,9 @@ def read_table(spec: TableSpec, path: Path, *, clean: bool = True) -> pd.DataFra
     header = _read_header(path)
     missing = [c for c in spec.column_names if c not in header]
     if missing:
-        raise DataError(name, f"missing required column(s): {', '.join(missing)}", column=missing[0])
+        raise DataError(
+            name, f"missing required column(s): {', '.join(missing)}", column=missing[0]
+        )
     try:
         table = pacsv.read_csv(
             path,
@@ -149,7 +157,9 @@ def _locate_read_error(spec: TableSpec, path: Path, header: list[str], message: 
     return DataError(name, f"not a valid CSV file ({message.splitlines()[0]})", line=line)
 
 
-def _column_from_arrow_message(message: str, spec: TableSpec, header: list[str]) -> ColumnSpec | None:
+def _column_from_arrow_message(
+    message: str, spec: TableSpec, header: list[str]
+) -> ColumnSpec | None:
     # pyarrow numbers the included columns in schema order: "In CSV column #4: ...".
     try:
         index = int(message.split("column #", 1)[1].split(":", 1)[0])
@@ -160,12 +170,16 @@ def _column_from_arrow_message(message: str, spec: TableSpec, header: list[str])
 
 
 def _first_bad_value(path: Path, column: ColumnSpec) -> tuple[int | None, str]:
-    raw = pacsv.read_csv(
-        path,
-        convert_options=pacsv.ConvertOptions(
-            column_types={column.name: pa.string()}, include_columns=[column.name]
-        ),
-    ).column(0).to_pandas()
+    raw = (
+        pacsv.read_csv(
+            path,
+            convert_options=pacsv.ConvertOptions(
+                column_types={column.name: pa.string()}, include_columns=[column.name]
+            ),
+        )
+        .column(0)
+        .to_pandas()
+    )
     present = raw.notna() & (raw.str.strip() != "")
     numbers = pd.to_numeric(raw.where(present), errors="coerce")
     bad = present & numbers.isna()
@@ -201,7 +215,9 @@ def _check_integer_columns_complete(spec: TableSpec, name: str, frame: pd.DataFr
     for column in spec.columns:
         if column.is_integer and frame[column.name].isna().any():
             line = int(np.flatnonzero(frame[column.name].isna().to_numpy())[0]) + 2
-            raise DataError(name, "missing value in an integer column", column=column.name, line=line)
+            raise DataError(
+                name, "missing value in an integer column", column=column.name, line=line
+            )
 
 
 def _check_unique(name: str, frame: pd.DataFrame, key: str) -> None:
@@ -214,7 +230,9 @@ def _check_unique(name: str, frame: pd.DataFrame, key: str) -> None:
 
 def _parent_keys(tables: dict[str, pd.DataFrame], parent: str, column: str) -> pd.Series | None:
     if parent == "application":
-        parts = [tables[t][column] for t in ("application_train", "application_test") if t in tables]
+        parts = [
+            tables[t][column] for t in ("application_train", "application_test") if t in tables
+        ]
         return pd.concat(parts, ignore_index=True)
     return tables[parent][column] if parent in tables else None
 

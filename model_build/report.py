@@ -11,12 +11,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only: no display on servers and CI
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.metrics import precision_recall_curve, roc_curve  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import precision_recall_curve, roc_curve
 
-from model_build.metrics import Evaluation  # noqa: E402
-from model_build.threshold import CostCurve  # noqa: E402
+from model_build.metrics import Evaluation
+from model_build.threshold import CostCurve
 
 __all__ = ["Importance", "ReportInputs", "write_report"]
 
@@ -95,8 +95,11 @@ def _plot_roc(inputs: ReportInputs, path: Path) -> str:
     figure, axis = plt.subplots(figsize=(5, 5))
     axis.plot(fpr, tpr, label=f"model (AUC {inputs.evaluation.roc_auc:.3f})")
     axis.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
-    axis.set(xlabel="good payers refused (false-positive rate)",
-             ylabel="defaulters caught (true-positive rate)", title="ROC curve (out of fold)")
+    axis.set(
+        xlabel="good payers refused (false-positive rate)",
+        ylabel="defaulters caught (true-positive rate)",
+        title="ROC curve (out of fold)",
+    )
     axis.legend(loc="lower right")
     return _save(figure, path)
 
@@ -106,8 +109,11 @@ def _plot_pr(inputs: ReportInputs, path: Path) -> str:
     figure, axis = plt.subplots(figsize=(5, 5))
     axis.plot(recall, precision, label=f"model (PR AUC {inputs.evaluation.pr_auc:.3f})")
     axis.axhline(inputs.evaluation.default_rate, linestyle="--", color="grey", label="base rate")
-    axis.set(xlabel="recall (defaulters caught)", ylabel="precision (refused who default)",
-             title="Precision-recall (out of fold)")
+    axis.set(
+        xlabel="recall (defaulters caught)",
+        ylabel="precision (refused who default)",
+        title="Precision-recall (out of fold)",
+    )
     axis.legend(loc="upper right")
     return _save(figure, path)
 
@@ -118,8 +124,11 @@ def _plot_calibration(inputs: ReportInputs, path: Path) -> str:
     axis.plot(ev.calibration_predicted, ev.calibration_observed, marker="o", label="model")
     top = max(max(ev.calibration_predicted, default=0.0), max(ev.calibration_observed, default=0))
     axis.plot([0, top], [0, top], linestyle="--", color="grey", label="perfect calibration")
-    axis.set(xlabel="predicted probability of default (decile mean)",
-             ylabel="observed default rate", title="Calibration (out of fold)")
+    axis.set(
+        xlabel="predicted probability of default (decile mean)",
+        ylabel="observed default rate",
+        title="Calibration (out of fold)",
+    )
     axis.legend(loc="upper left")
     return _save(figure, path)
 
@@ -130,10 +139,14 @@ def _plot_cost(inputs: ReportInputs, path: Path) -> str:
     axis.plot(curve.thresholds, curve.costs, label="model: refuse if p ≥ threshold")
     axis.axhline(ev.cost_accept_all, color="tab:red", linestyle="--", label="accept everyone")
     axis.axhline(ev.cost_refuse_all, color="tab:purple", linestyle="--", label="refuse everyone")
-    axis.axvline(ev.threshold, color="black", linestyle=":",
-                 label=f"chosen threshold {ev.threshold:.3f}")
-    axis.set(xlabel="threshold on the probability of default", ylabel="business cost",
-             title="Business cost vs threshold (10 per missed defaulter, 1 per refused payer)")
+    axis.axvline(
+        ev.threshold, color="black", linestyle=":", label=f"chosen threshold {ev.threshold:.3f}"
+    )
+    axis.set(
+        xlabel="threshold on the probability of default",
+        ylabel="business cost",
+        title="Business cost vs threshold (10 per missed defaulter, 1 per refused payer)",
+    )
     axis.set_xlim(0, min(1.0, max(0.6, ev.threshold * 3)))
     axis.legend(loc="upper right", fontsize=8)
     return _save(figure, path)
@@ -155,8 +168,11 @@ def _plot_scores(inputs: ReportInputs, path: Path) -> str:
         values = inputs.probability[inputs.y_true == label]
         axis.hist(values, bins=bins, alpha=0.55, density=True, label=name)
     axis.axvline(inputs.evaluation.threshold, color="black", linestyle=":", label="threshold")
-    axis.set(xlabel="probability of default (out of fold)", ylabel="density",
-             title="Scores of repaid vs defaulted clients")
+    axis.set(
+        xlabel="probability of default (out of fold)",
+        ylabel="density",
+        title="Scores of repaid vs defaulted clients",
+    )
     axis.legend()
     return _save(figure, path)
 
@@ -201,7 +217,12 @@ def _markdown(inputs: ReportInputs, plots: dict[str, str]) -> str:
     }
     for key, title in titles.items():
         lines += [f"## {title}", "", f"![{title}]({plots[key]})", ""]
-    lines += ["## Top features", "", "| feature | group | mean abs SHAP | meaning |", "|---|---|---|---|"]
+    lines += [
+        "## Top features",
+        "",
+        "| feature | group | mean abs SHAP | meaning |",
+        "|---|---|---|---|",
+    ]
     lines += [
         f"| {i.feature} | {i.group} | {i.mean_abs_shap:.4f} | {i.description} |"
         for i in inputs.importance[:_TOP_FEATURES]

@@ -88,9 +88,14 @@ def cross_validate(
     features: pd.DataFrame,
     y: np.ndarray,
     config: TrainConfig,
+    categorical: list[str],
     on_fold: FoldCallback | None = None,
 ) -> CrossValidation:
-    """Stratified K-fold with early stopping on each held-out fold; returns OOF margins."""
+    """Stratified K-fold with early stopping on each held-out fold; returns OOF margins.
+
+    ``features`` comes from ``encode_for_lightgbm``: ``categorical`` columns hold codes that
+    LightGBM splits on natively.
+    """
     weight = resolve_scale_pos_weight(config.lightgbm, y)
     params = lightgbm_params(config.lightgbm, weight, config.seed)
     folds = StratifiedKFold(n_splits=config.n_folds, shuffle=True, random_state=config.seed)
@@ -98,7 +103,9 @@ def cross_validate(
     best_iterations: list[int] = []
     fold_auc: list[float] = []
     for fold, (fit_idx, val_idx) in enumerate(folds.split(features, y), start=1):
-        train_set = lgb.Dataset(features.iloc[fit_idx], label=y[fit_idx], free_raw_data=True)
+        train_set = lgb.Dataset(
+            features.iloc[fit_idx], label=y[fit_idx], categorical_feature=categorical
+        )
         valid_set = lgb.Dataset(features.iloc[val_idx], label=y[val_idx], reference=train_set)
         booster = lgb.train(
             {**params, "metric": "auc"},
@@ -119,11 +126,16 @@ def cross_validate(
 
 
 def fit_final(
-    features: pd.DataFrame, y: np.ndarray, config: TrainConfig, cv: CrossValidation
+    features: pd.DataFrame,
+    y: np.ndarray,
+    config: TrainConfig,
+    categorical: list[str],
+    cv: CrossValidation,
 ) -> lgb.Booster:
     """The deployed model: all rows, the number of rounds early stopping found on average."""
     params = lightgbm_params(config.lightgbm, cv.scale_pos_weight, config.seed)
-    return lgb.train(params, lgb.Dataset(features, label=y), num_boost_round=cv.final_rounds)
+    data = lgb.Dataset(features, label=y, categorical_feature=categorical)
+    return lgb.train(params, data, num_boost_round=cv.final_rounds)
 
 
 def fit_platt(margin: np.ndarray, y: np.ndarray) -> Calibration:
