@@ -28,6 +28,11 @@ check: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy model_build
+	$(PY) scripts/gen_protos.py --check
+	$(VENV)/bin/buf lint protos
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache test-artifacts
+
+gen-protos: $(STAMP)
+	$(PY) scripts/gen_protos.py

@@ -1,0 +1,1 @@
+"""Generated code of the creditscore.v1 gRPC contract."""

@@ -1,0 +1,489 @@
+import datetime
+
+from creditscore.v1 import application_pb2 as _application_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.rpc import status_pb2 as _status_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Decision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DECISION_UNSPECIFIED: _ClassVar[Decision]
+    DECISION_APPROVE: _ClassVar[Decision]
+    DECISION_REFUSE: _ClassVar[Decision]
+
+class ContributionScale(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONTRIBUTION_SCALE_UNSPECIFIED: _ClassVar[ContributionScale]
+    CONTRIBUTION_SCALE_LOG_ODDS: _ClassVar[ContributionScale]
+
+class FeatureKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FEATURE_KIND_UNSPECIFIED: _ClassVar[FeatureKind]
+    FEATURE_KIND_NUMERIC: _ClassVar[FeatureKind]
+    FEATURE_KIND_CATEGORICAL: _ClassVar[FeatureKind]
+
+class FeatureSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FEATURE_SOURCE_UNSPECIFIED: _ClassVar[FeatureSource]
+    FEATURE_SOURCE_RAW: _ClassVar[FeatureSource]
+    FEATURE_SOURCE_DERIVED: _ClassVar[FeatureSource]
+DECISION_UNSPECIFIED: Decision
+DECISION_APPROVE: Decision
+DECISION_REFUSE: Decision
+CONTRIBUTION_SCALE_UNSPECIFIED: ContributionScale
+CONTRIBUTION_SCALE_LOG_ODDS: ContributionScale
+FEATURE_KIND_UNSPECIFIED: FeatureKind
+FEATURE_KIND_NUMERIC: FeatureKind
+FEATURE_KIND_CATEGORICAL: FeatureKind
+FEATURE_SOURCE_UNSPECIFIED: FeatureSource
+FEATURE_SOURCE_RAW: FeatureSource
+FEATURE_SOURCE_DERIVED: FeatureSource
+
+class ScoreRequest(_message.Message):
+    __slots__ = ("client_id", "application")
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    client_id: int
+    application: _application_pb2.Application
+    def __init__(self, client_id: _Optional[int] = ..., application: _Optional[_Union[_application_pb2.Application, _Mapping]] = ...) -> None: ...
+
+class ScoreResponse(_message.Message):
+    __slots__ = ("request_id", "score")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    score: ScoreResult
+    def __init__(self, request_id: _Optional[str] = ..., score: _Optional[_Union[ScoreResult, _Mapping]] = ...) -> None: ...
+
+class ScoreResult(_message.Message):
+    __slots__ = ("client_id", "default_probability", "decision", "threshold", "model_version")
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    client_id: int
+    default_probability: float
+    decision: Decision
+    threshold: float
+    model_version: str
+    def __init__(self, client_id: _Optional[int] = ..., default_probability: _Optional[float] = ..., decision: _Optional[_Union[Decision, str]] = ..., threshold: _Optional[float] = ..., model_version: _Optional[str] = ...) -> None: ...
+
+class ScoreBatchRequest(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[ScoreRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[ScoreRequest, _Mapping]]] = ...) -> None: ...
+
+class ScoreBatchResponse(_message.Message):
+    __slots__ = ("request_id", "results")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    results: _containers.RepeatedCompositeFieldContainer[ScoreBatchResult]
+    def __init__(self, request_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[ScoreBatchResult, _Mapping]]] = ...) -> None: ...
+
+class ScoreBatchResult(_message.Message):
+    __slots__ = ("index", "score", "error")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    score: ScoreResult
+    error: _status_pb2.Status
+    def __init__(self, index: _Optional[int] = ..., score: _Optional[_Union[ScoreResult, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+
+class ExplainRequest(_message.Message):
+    __slots__ = ("client_id", "application", "language_code")
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_CODE_FIELD_NUMBER: _ClassVar[int]
+    client_id: int
+    application: _application_pb2.Application
+    language_code: str
+    def __init__(self, client_id: _Optional[int] = ..., application: _Optional[_Union[_application_pb2.Application, _Mapping]] = ..., language_code: _Optional[str] = ...) -> None: ...
+
+class ExplainResponse(_message.Message):
+    __slots__ = ("request_id", "score", "scale", "base_value", "model_output", "calibration", "contributions", "group_contributions", "refusal_reasons", "approval_reasons", "language_code")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    SCALE_FIELD_NUMBER: _ClassVar[int]
+    BASE_VALUE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATION_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_CONTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_REASONS_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_REASONS_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_CODE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    score: ScoreResult
+    scale: ContributionScale
+    base_value: float
+    model_output: float
+    calibration: Calibration
+    contributions: _containers.RepeatedCompositeFieldContainer[FeatureContribution]
+    group_contributions: _containers.RepeatedCompositeFieldContainer[GroupContribution]
+    refusal_reasons: _containers.RepeatedCompositeFieldContainer[Reason]
+    approval_reasons: _containers.RepeatedCompositeFieldContainer[Reason]
+    language_code: str
+    def __init__(self, request_id: _Optional[str] = ..., score: _Optional[_Union[ScoreResult, _Mapping]] = ..., scale: _Optional[_Union[ContributionScale, str]] = ..., base_value: _Optional[float] = ..., model_output: _Optional[float] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ..., contributions: _Optional[_Iterable[_Union[FeatureContribution, _Mapping]]] = ..., group_contributions: _Optional[_Iterable[_Union[GroupContribution, _Mapping]]] = ..., refusal_reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., approval_reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., language_code: _Optional[str] = ...) -> None: ...
+
+class FeatureContribution(_message.Message):
+    __slots__ = ("feature", "group", "value", "display_value", "is_missing", "contribution")
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_VALUE_FIELD_NUMBER: _ClassVar[int]
+    IS_MISSING_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTION_FIELD_NUMBER: _ClassVar[int]
+    feature: str
+    group: str
+    value: float
+    display_value: str
+    is_missing: bool
+    contribution: float
+    def __init__(self, feature: _Optional[str] = ..., group: _Optional[str] = ..., value: _Optional[float] = ..., display_value: _Optional[str] = ..., is_missing: _Optional[bool] = ..., contribution: _Optional[float] = ...) -> None: ...
+
+class GroupContribution(_message.Message):
+    __slots__ = ("group", "contribution", "feature_count")
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTION_FIELD_NUMBER: _ClassVar[int]
+    FEATURE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    group: str
+    contribution: float
+    feature_count: int
+    def __init__(self, group: _Optional[str] = ..., contribution: _Optional[float] = ..., feature_count: _Optional[int] = ...) -> None: ...
+
+class Reason(_message.Message):
+    __slots__ = ("text", "feature", "label", "display_value", "contribution", "percentile")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_VALUE_FIELD_NUMBER: _ClassVar[int]
+    CONTRIBUTION_FIELD_NUMBER: _ClassVar[int]
+    PERCENTILE_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    feature: str
+    label: str
+    display_value: str
+    contribution: float
+    percentile: float
+    def __init__(self, text: _Optional[str] = ..., feature: _Optional[str] = ..., label: _Optional[str] = ..., display_value: _Optional[str] = ..., contribution: _Optional[float] = ..., percentile: _Optional[float] = ...) -> None: ...
+
+class GetClientRequest(_message.Message):
+    __slots__ = ("client_id", "language_code")
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_CODE_FIELD_NUMBER: _ClassVar[int]
+    client_id: int
+    language_code: str
+    def __init__(self, client_id: _Optional[int] = ..., language_code: _Optional[str] = ...) -> None: ...
+
+class GetClientResponse(_message.Message):
+    __slots__ = ("client_id", "score", "application", "fields", "language_code")
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_CODE_FIELD_NUMBER: _ClassVar[int]
+    client_id: int
+    score: ScoreResult
+    application: _application_pb2.Application
+    fields: _containers.RepeatedCompositeFieldContainer[ProfileField]
+    language_code: str
+    def __init__(self, client_id: _Optional[int] = ..., score: _Optional[_Union[ScoreResult, _Mapping]] = ..., application: _Optional[_Union[_application_pb2.Application, _Mapping]] = ..., fields: _Optional[_Iterable[_Union[ProfileField, _Mapping]]] = ..., language_code: _Optional[str] = ...) -> None: ...
+
+class ProfileField(_message.Message):
+    __slots__ = ("name", "label", "group", "display_value", "numeric_value", "unit", "is_missing")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_VALUE_FIELD_NUMBER: _ClassVar[int]
+    NUMERIC_VALUE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    IS_MISSING_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    label: str
+    group: str
+    display_value: str
+    numeric_value: float
+    unit: str
+    is_missing: bool
+    def __init__(self, name: _Optional[str] = ..., label: _Optional[str] = ..., group: _Optional[str] = ..., display_value: _Optional[str] = ..., numeric_value: _Optional[float] = ..., unit: _Optional[str] = ..., is_missing: _Optional[bool] = ...) -> None: ...
+
+class SearchClientsRequest(_message.Message):
+    __slots__ = ("client_id_prefix", "contract_types", "income_types", "decision", "min_default_probability", "max_default_probability", "order_by", "page_size", "page_token")
+    CLIENT_ID_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    CONTRACT_TYPES_FIELD_NUMBER: _ClassVar[int]
+    INCOME_TYPES_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    MIN_DEFAULT_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    MAX_DEFAULT_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    ORDER_BY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    client_id_prefix: str
+    contract_types: _containers.RepeatedScalarFieldContainer[str]
+    income_types: _containers.RepeatedScalarFieldContainer[str]
+    decision: Decision
+    min_default_probability: float
+    max_default_probability: float
+    order_by: str
+    page_size: int
+    page_token: str
+    def __init__(self, client_id_prefix: _Optional[str] = ..., contract_types: _Optional[_Iterable[str]] = ..., income_types: _Optional[_Iterable[str]] = ..., decision: _Optional[_Union[Decision, str]] = ..., min_default_probability: _Optional[float] = ..., max_default_probability: _Optional[float] = ..., order_by: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class SearchClientsResponse(_message.Message):
+    __slots__ = ("clients", "next_page_token", "total_size")
+    CLIENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    clients: _containers.RepeatedCompositeFieldContainer[ClientSummary]
+    next_page_token: str
+    total_size: int
+    def __init__(self, clients: _Optional[_Iterable[_Union[ClientSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
+
+class ClientSummary(_message.Message):
+    __slots__ = ("client_id", "default_probability", "decision", "contract_type", "income_type", "income_amount", "credit_amount", "age_years")
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    CONTRACT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    INCOME_TYPE_FIELD_NUMBER: _ClassVar[int]
+    INCOME_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    AGE_YEARS_FIELD_NUMBER: _ClassVar[int]
+    client_id: int
+    default_probability: float
+    decision: Decision
+    contract_type: str
+    income_type: str
+    income_amount: float
+    credit_amount: float
+    age_years: float
+    def __init__(self, client_id: _Optional[int] = ..., default_probability: _Optional[float] = ..., decision: _Optional[_Union[Decision, str]] = ..., contract_type: _Optional[str] = ..., income_type: _Optional[str] = ..., income_amount: _Optional[float] = ..., credit_amount: _Optional[float] = ..., age_years: _Optional[float] = ...) -> None: ...
+
+class ComparePeersRequest(_message.Message):
+    __slots__ = ("client_id", "features", "histogram_bin_count", "language_code")
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    FEATURES_FIELD_NUMBER: _ClassVar[int]
+    HISTOGRAM_BIN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_CODE_FIELD_NUMBER: _ClassVar[int]
+    client_id: int
+    features: _containers.RepeatedScalarFieldContainer[str]
+    histogram_bin_count: int
+    language_code: str
+    def __init__(self, client_id: _Optional[int] = ..., features: _Optional[_Iterable[str]] = ..., histogram_bin_count: _Optional[int] = ..., language_code: _Optional[str] = ...) -> None: ...
+
+class ComparePeersResponse(_message.Message):
+    __slots__ = ("client_id", "all_clients", "similar_clients", "repaid_clients", "defaulted_clients", "comparisons", "language_code")
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ALL_CLIENTS_FIELD_NUMBER: _ClassVar[int]
+    SIMILAR_CLIENTS_FIELD_NUMBER: _ClassVar[int]
+    REPAID_CLIENTS_FIELD_NUMBER: _ClassVar[int]
+    DEFAULTED_CLIENTS_FIELD_NUMBER: _ClassVar[int]
+    COMPARISONS_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_CODE_FIELD_NUMBER: _ClassVar[int]
+    client_id: int
+    all_clients: PeerGroup
+    similar_clients: PeerGroup
+    repaid_clients: PeerGroup
+    defaulted_clients: PeerGroup
+    comparisons: _containers.RepeatedCompositeFieldContainer[FeatureComparison]
+    language_code: str
+    def __init__(self, client_id: _Optional[int] = ..., all_clients: _Optional[_Union[PeerGroup, _Mapping]] = ..., similar_clients: _Optional[_Union[PeerGroup, _Mapping]] = ..., repaid_clients: _Optional[_Union[PeerGroup, _Mapping]] = ..., defaulted_clients: _Optional[_Union[PeerGroup, _Mapping]] = ..., comparisons: _Optional[_Iterable[_Union[FeatureComparison, _Mapping]]] = ..., language_code: _Optional[str] = ...) -> None: ...
+
+class PeerGroup(_message.Message):
+    __slots__ = ("label", "rule", "client_count", "default_rate")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_RATE_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    rule: str
+    client_count: int
+    default_rate: float
+    def __init__(self, label: _Optional[str] = ..., rule: _Optional[str] = ..., client_count: _Optional[int] = ..., default_rate: _Optional[float] = ...) -> None: ...
+
+class FeatureComparison(_message.Message):
+    __slots__ = ("feature", "label", "kind", "unit", "client_value", "client_display_value", "client_value_missing", "all_clients", "similar_clients", "repaid_clients", "defaulted_clients")
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_DISPLAY_VALUE_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_VALUE_MISSING_FIELD_NUMBER: _ClassVar[int]
+    ALL_CLIENTS_FIELD_NUMBER: _ClassVar[int]
+    SIMILAR_CLIENTS_FIELD_NUMBER: _ClassVar[int]
+    REPAID_CLIENTS_FIELD_NUMBER: _ClassVar[int]
+    DEFAULTED_CLIENTS_FIELD_NUMBER: _ClassVar[int]
+    feature: str
+    label: str
+    kind: FeatureKind
+    unit: str
+    client_value: float
+    client_display_value: str
+    client_value_missing: bool
+    all_clients: Distribution
+    similar_clients: Distribution
+    repaid_clients: Distribution
+    defaulted_clients: Distribution
+    def __init__(self, feature: _Optional[str] = ..., label: _Optional[str] = ..., kind: _Optional[_Union[FeatureKind, str]] = ..., unit: _Optional[str] = ..., client_value: _Optional[float] = ..., client_display_value: _Optional[str] = ..., client_value_missing: _Optional[bool] = ..., all_clients: _Optional[_Union[Distribution, _Mapping]] = ..., similar_clients: _Optional[_Union[Distribution, _Mapping]] = ..., repaid_clients: _Optional[_Union[Distribution, _Mapping]] = ..., defaulted_clients: _Optional[_Union[Distribution, _Mapping]] = ...) -> None: ...
+
+class Distribution(_message.Message):
+    __slots__ = ("value_count", "missing_count", "client_percentile", "quantiles", "histogram", "category_counts")
+    VALUE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    MISSING_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_PERCENTILE_FIELD_NUMBER: _ClassVar[int]
+    QUANTILES_FIELD_NUMBER: _ClassVar[int]
+    HISTOGRAM_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_COUNTS_FIELD_NUMBER: _ClassVar[int]
+    value_count: int
+    missing_count: int
+    client_percentile: float
+    quantiles: _containers.RepeatedCompositeFieldContainer[Quantile]
+    histogram: Histogram
+    category_counts: _containers.RepeatedCompositeFieldContainer[CategoryCount]
+    def __init__(self, value_count: _Optional[int] = ..., missing_count: _Optional[int] = ..., client_percentile: _Optional[float] = ..., quantiles: _Optional[_Iterable[_Union[Quantile, _Mapping]]] = ..., histogram: _Optional[_Union[Histogram, _Mapping]] = ..., category_counts: _Optional[_Iterable[_Union[CategoryCount, _Mapping]]] = ...) -> None: ...
+
+class Quantile(_message.Message):
+    __slots__ = ("level", "value")
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    level: float
+    value: float
+    def __init__(self, level: _Optional[float] = ..., value: _Optional[float] = ...) -> None: ...
+
+class Histogram(_message.Message):
+    __slots__ = ("bin_edges", "counts")
+    BIN_EDGES_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    bin_edges: _containers.RepeatedScalarFieldContainer[float]
+    counts: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, bin_edges: _Optional[_Iterable[float]] = ..., counts: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class CategoryCount(_message.Message):
+    __slots__ = ("category", "count")
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    category: str
+    count: int
+    def __init__(self, category: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class GetModelInfoRequest(_message.Message):
+    __slots__ = ("language_code",)
+    LANGUAGE_CODE_FIELD_NUMBER: _ClassVar[int]
+    language_code: str
+    def __init__(self, language_code: _Optional[str] = ...) -> None: ...
+
+class GetModelInfoResponse(_message.Message):
+    __slots__ = ("model_version", "create_time", "threshold", "costs", "metrics", "calibration", "training_data", "global_importances", "features", "language_code")
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    COSTS_FIELD_NUMBER: _ClassVar[int]
+    METRICS_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATION_FIELD_NUMBER: _ClassVar[int]
+    TRAINING_DATA_FIELD_NUMBER: _ClassVar[int]
+    GLOBAL_IMPORTANCES_FIELD_NUMBER: _ClassVar[int]
+    FEATURES_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_CODE_FIELD_NUMBER: _ClassVar[int]
+    model_version: str
+    create_time: _timestamp_pb2.Timestamp
+    threshold: float
+    costs: Costs
+    metrics: ModelMetrics
+    calibration: Calibration
+    training_data: TrainingData
+    global_importances: _containers.RepeatedCompositeFieldContainer[FeatureImportance]
+    features: _containers.RepeatedCompositeFieldContainer[FeatureInfo]
+    language_code: str
+    def __init__(self, model_version: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., threshold: _Optional[float] = ..., costs: _Optional[_Union[Costs, _Mapping]] = ..., metrics: _Optional[_Union[ModelMetrics, _Mapping]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ..., training_data: _Optional[_Union[TrainingData, _Mapping]] = ..., global_importances: _Optional[_Iterable[_Union[FeatureImportance, _Mapping]]] = ..., features: _Optional[_Iterable[_Union[FeatureInfo, _Mapping]]] = ..., language_code: _Optional[str] = ...) -> None: ...
+
+class Costs(_message.Message):
+    __slots__ = ("false_negative", "false_positive")
+    FALSE_NEGATIVE_FIELD_NUMBER: _ClassVar[int]
+    FALSE_POSITIVE_FIELD_NUMBER: _ClassVar[int]
+    false_negative: float
+    false_positive: float
+    def __init__(self, false_negative: _Optional[float] = ..., false_positive: _Optional[float] = ...) -> None: ...
+
+class ModelMetrics(_message.Message):
+    __slots__ = ("roc_auc", "pr_auc", "ks", "brier", "business_cost", "business_cost_accept_all", "business_cost_refuse_all", "refusal_rate", "evaluated_on")
+    ROC_AUC_FIELD_NUMBER: _ClassVar[int]
+    PR_AUC_FIELD_NUMBER: _ClassVar[int]
+    KS_FIELD_NUMBER: _ClassVar[int]
+    BRIER_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_COST_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_COST_ACCEPT_ALL_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_COST_REFUSE_ALL_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_RATE_FIELD_NUMBER: _ClassVar[int]
+    EVALUATED_ON_FIELD_NUMBER: _ClassVar[int]
+    roc_auc: float
+    pr_auc: float
+    ks: float
+    brier: float
+    business_cost: float
+    business_cost_accept_all: float
+    business_cost_refuse_all: float
+    refusal_rate: float
+    evaluated_on: str
+    def __init__(self, roc_auc: _Optional[float] = ..., pr_auc: _Optional[float] = ..., ks: _Optional[float] = ..., brier: _Optional[float] = ..., business_cost: _Optional[float] = ..., business_cost_accept_all: _Optional[float] = ..., business_cost_refuse_all: _Optional[float] = ..., refusal_rate: _Optional[float] = ..., evaluated_on: _Optional[str] = ...) -> None: ...
+
+class Calibration(_message.Message):
+    __slots__ = ("method", "slope", "intercept")
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    SLOPE_FIELD_NUMBER: _ClassVar[int]
+    INTERCEPT_FIELD_NUMBER: _ClassVar[int]
+    method: str
+    slope: float
+    intercept: float
+    def __init__(self, method: _Optional[str] = ..., slope: _Optional[float] = ..., intercept: _Optional[float] = ...) -> None: ...
+
+class TrainingData(_message.Message):
+    __slots__ = ("source", "synthetic", "client_count", "default_rate")
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    SYNTHETIC_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_RATE_FIELD_NUMBER: _ClassVar[int]
+    source: str
+    synthetic: bool
+    client_count: int
+    default_rate: float
+    def __init__(self, source: _Optional[str] = ..., synthetic: _Optional[bool] = ..., client_count: _Optional[int] = ..., default_rate: _Optional[float] = ...) -> None: ...
+
+class FeatureImportance(_message.Message):
+    __slots__ = ("feature", "mean_abs_shap")
+    FEATURE_FIELD_NUMBER: _ClassVar[int]
+    MEAN_ABS_SHAP_FIELD_NUMBER: _ClassVar[int]
+    feature: str
+    mean_abs_shap: float
+    def __init__(self, feature: _Optional[str] = ..., mean_abs_shap: _Optional[float] = ...) -> None: ...
+
+class FeatureInfo(_message.Message):
+    __slots__ = ("name", "label", "description", "group", "unit", "kind", "source", "vocabulary")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    VOCABULARY_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    label: str
+    description: str
+    group: str
+    unit: str
+    kind: FeatureKind
+    source: FeatureSource
+    vocabulary: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., label: _Optional[str] = ..., description: _Optional[str] = ..., group: _Optional[str] = ..., unit: _Optional[str] = ..., kind: _Optional[_Union[FeatureKind, str]] = ..., source: _Optional[_Union[FeatureSource, str]] = ..., vocabulary: _Optional[_Iterable[str]] = ...) -> None: ...

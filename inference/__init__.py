@@ -1,0 +1,1 @@
+"""Generated code of the KServe V2 / Triton gRPC contract."""
