@@ -232,7 +232,7 @@ def _write_client_book(
     parts = []
     train = train_frame.copy()
     train.insert(0, "split", "train")
-    train.insert(1, "TARGET", dataset.application_train["TARGET"].to_numpy().astype("Int8"))
+    train.insert(1, "TARGET", pd.array(dataset.application_train["TARGET"], dtype="Int8"))
     train.insert(2, "oof_probability", oof_probability)
     parts.append(train)
     if test_frame is not None:
