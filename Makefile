@@ -6,9 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo_output
-DEMO_CLIENTS ?= 20000
+DEMO_CLIENTS ?= 30000
 
-.PHONY: demo test check venv gen-protos clean
+.PHONY: demo test check venv gen-protos clean browser
 
 venv: $(STAMP)
 
@@ -19,9 +19,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m model_build synth --clients $(DEMO_CLIENTS) --seed 7 --out $(DEMO_DIR)/data
+	DEMO_DIR=$(DEMO_DIR) DEMO_CLIENTS=$(DEMO_CLIENTS) bash scripts/demo.sh
 
-test: $(STAMP)
+# The web app's end-to-end tests drive Debian's Chromium (Playwright cannot download a browser
+# here); installing it needs root, as on CI and the team's machines.
+browser:
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "warning: could not install Debian's chromium (not root?); browser tests will be skipped"
+
+test: $(STAMP) browser
 	$(PY) -m pytest
 
 check: $(STAMP)

@@ -7,12 +7,25 @@ import pandas as pd
 
 from model_build.schema import ANOMALY_DAYS, MISSING_CATEGORY_CODES, TableSpec
 
-__all__ = ["anomaly_flag_name", "clean_table"]
+__all__ = ["anomaly_flag_name", "clean_table", "is_placeholder_day", "without_missing_codes"]
 
 
 def anomaly_flag_name(column: str) -> str:
     """Name of the 0/1 column that remembers where ``column`` held the 365243 placeholder."""
     return f"{column}_ANOM"
+
+
+def is_placeholder_day(values: np.ndarray) -> np.ndarray:
+    """True where a DAYS value is Kaggle's 365243 "no date" placeholder (float64 input)."""
+    return values == ANOMALY_DAYS
+
+
+def without_missing_codes(values: np.ndarray) -> np.ndarray:
+    """Object array of category strings with ``XNA`` / ``XAP`` replaced by None (a copy)."""
+    out = np.array(values, dtype=object, copy=True)
+    for code in MISSING_CATEGORY_CODES:
+        out[out == code] = None
+    return out
 
 
 def clean_table(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
@@ -24,7 +37,8 @@ def clean_table(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
     - ``XNA`` / ``XAP`` ("not available" / "not applicable") become missing categories, so
       models and reports do not treat them as a real value.
 
-    Used by the loader and by every other path that receives raw rows (the server's payloads),
+    Used by the loader and by every other path that receives raw rows; the server's payloads go
+    through the same rules at array level (``is_placeholder_day``, ``without_missing_codes``),
     so that served features cannot drift from trained ones.
     """
     out = frame.copy()
@@ -32,7 +46,7 @@ def clean_table(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
         if column not in out.columns:
             continue
         values = pd.to_numeric(out[column], errors="coerce").astype("float64")
-        is_placeholder = values == ANOMALY_DAYS
+        is_placeholder = pd.Series(is_placeholder_day(values.to_numpy()), index=values.index)
         out[column] = values.mask(is_placeholder)
         if spec.name.startswith("application"):
             flag = anomaly_flag_name(column)

@@ -78,6 +78,20 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--out", type=Path, required=True, help="CSV to write")
     _add_orphans(score)
     score.set_defaults(handler=_run_score)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="measure a trained model on labelled applications (with TARGET)"
+    )
+    evaluate.add_argument("--artifacts", type=Path, required=True, help="from `train --out`")
+    evaluate.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        help="data directory (Kaggle names) or one application CSV with TARGET",
+    )
+    evaluate.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    _add_orphans(evaluate)
+    evaluate.set_defaults(handler=_run_evaluate)
     return parser
 
 
@@ -151,4 +165,28 @@ def _run_score(args: argparse.Namespace) -> int:
         f"(threshold {summary.threshold:.4f}): {summary.refused:,} REFUSE, "
         f"{summary.rows - summary.refused:,} APPROVE -> {summary.out}"
     )
+    return 0
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
+    from model_build.scoring import evaluate_path
+
+    ev, version = evaluate_path(args.artifacts, args.data, orphans=args.orphans)
+    print(
+        f"model {version} on {args.data} ({ev.rows:,} clients, default rate {ev.default_rate:.2%})"
+    )
+    print(
+        f"  ROC AUC {ev.roc_auc:.4f} | PR AUC {ev.pr_auc:.4f} | KS {ev.ks:.4f} | "
+        f"Brier {ev.brier:.4f}"
+    )
+    print(
+        f"  at threshold {ev.threshold:.4f}: business cost {ev.business_cost:,.0f} "
+        f"(accept all {ev.cost_accept_all:,.0f}, refuse all {ev.cost_refuse_all:,.0f})"
+    )
+    if args.json is not None:
+        figures = {"model_version": version, "data": str(args.data), **dataclasses.asdict(ev)}
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0

@@ -11,13 +11,15 @@ import numpy as np
 import pandas as pd
 
 from model_build.artifacts import ArtifactPaths, read_model_card
+from model_build.config import Costs
 from model_build.errors import DataError
 from model_build.features import FeatureCatalog, build_feature_frame, history_features
 from model_build.loader import OrphanPolicy, load_dataset, read_table
+from model_build.metrics import Evaluation, evaluate
 from model_build.onnx_export import FeatureSpec, make_session, onnx_inputs
 from model_build.schema import APPLICATION_TEST, APPLICATION_TRAIN
 
-__all__ = ["ScoreSummary", "ScoringModel", "score_path"]
+__all__ = ["ScoreSummary", "ScoringModel", "evaluate_path", "score_path"]
 
 logger = logging.getLogger(__name__)
 
@@ -112,3 +114,25 @@ def _applications(
     if "TARGET" in applications.columns:
         applications = applications.drop(columns=["TARGET"])
     return applications, model.stored_history()
+
+
+def evaluate_path(
+    artifacts: Path, data: Path, *, orphans: OrphanPolicy = "error"
+) -> tuple[Evaluation, str]:
+    """Quality of the exported model on labelled applications (a CSV or directory with TARGET).
+
+    The same ONNX path as ``score_path``; figures at the model's own business threshold.
+    Returns the evaluation and the model version.
+    """
+    model = ScoringModel(artifacts)
+    if data.is_dir():
+        labelled = load_dataset(data, orphans=orphans)
+        applications = labelled.application_train
+        history = history_features(labelled) if labelled.has_history() else None
+    else:
+        applications = read_table(APPLICATION_TRAIN, data)
+        history = model.stored_history()
+    y = applications["TARGET"].to_numpy()
+    probability = model.probability(applications.drop(columns=["TARGET"]), history)
+    costs = Costs(**model.card["costs"])
+    return evaluate(y, probability, model.threshold, costs), str(model.card["model_version"])

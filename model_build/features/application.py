@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -29,12 +30,24 @@ from model_build.features.meta import (
     YEARS,
     FeatureMeta,
     as_category,
+    category_strings,
     order_columns,
-    safe_divide,
 )
 from model_build.schema import APPLICATION_TEST
 
-__all__ = ["APPLICATION_META", "CATEGORICAL_COLUMNS", "application_features"]
+__all__ = [
+    "APPLICATION_META",
+    "CATEGORICAL_COLUMNS",
+    "KEPT_CATEGORICAL",
+    "KEPT_NUMERIC",
+    "RAW_CATEGORICAL_COLUMNS",
+    "RAW_NUMERIC_COLUMNS",
+    "RawApplication",
+    "application_columns",
+    "application_features",
+    "derived_columns",
+    "raw_application",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -169,12 +182,126 @@ APPLICATION_META: dict[str, FeatureMeta] = {
 }
 
 
+# Inputs of the formulas: the application file's columns (SK_ID_CURR aside), cleaned. The
+# numeric block ends with the DAYS_EMPLOYED placeholder flag that cleaning adds.
+RAW_NUMERIC_COLUMNS: tuple[str, ...] = (
+    *(c.name for c in APPLICATION_TEST.columns if not c.is_categorical and c.name != "SK_ID_CURR"),
+    EMPLOYED_FLAG,
+)
+RAW_CATEGORICAL_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in APPLICATION_TEST.columns if c.is_categorical
+)
+# Raw columns that are model inputs as they are (the rest of APPLICATION_META is derived).
+KEPT_NUMERIC: tuple[str, ...] = tuple(n for n in RAW_META if n not in CATEGORICAL_COLUMNS)
+KEPT_CATEGORICAL: tuple[str, ...] = tuple(n for n in RAW_META if n in CATEGORICAL_COLUMNS)
+
+_NUMERIC_INDEX = {name: j for j, name in enumerate(RAW_NUMERIC_COLUMNS)}
+_CATEGORICAL_INDEX = {name: j for j, name in enumerate(RAW_CATEGORICAL_COLUMNS)}
+
+# Ratios of two raw columns: feature -> (numerator, denominator). NaN where the denominator is
+# zero or missing. "_LOAN_TERM_MONTHS" is an intermediate, not a feature.
+_LOAN_TERM = "_LOAN_TERM_MONTHS"
+RAW_RATIOS: dict[str, tuple[str, str]] = {
+    "EMPLOYED_TO_AGE": ("DAYS_EMPLOYED", "DAYS_BIRTH"),
+    _LOAN_TERM: ("AMT_CREDIT", "AMT_ANNUITY"),
+    "CREDIT_TO_INCOME": ("AMT_CREDIT", "AMT_INCOME_TOTAL"),
+    "ANNUITY_TO_INCOME": ("AMT_ANNUITY", "AMT_INCOME_TOTAL"),
+    "PAYMENT_RATE": ("AMT_ANNUITY", "AMT_CREDIT"),
+    "GOODS_TO_CREDIT": ("AMT_GOODS_PRICE", "AMT_CREDIT"),
+    "INCOME_PER_PERSON": ("AMT_INCOME_TOTAL", "CNT_FAM_MEMBERS"),
+    "CHILDREN_SHARE": ("CNT_CHILDREN", "CNT_FAM_MEMBERS"),
+    "REGISTRATION_TO_AGE": ("DAYS_REGISTRATION", "DAYS_BIRTH"),
+    "ID_PUBLISH_TO_AGE": ("DAYS_ID_PUBLISH", "DAYS_BIRTH"),
+    "PHONE_CHANGE_TO_AGE": ("DAYS_LAST_PHONE_CHANGE", "DAYS_BIRTH"),
+    "SOCIAL_DEFAULT_RATE_30": ("DEF_30_CNT_SOCIAL_CIRCLE", "OBS_30_CNT_SOCIAL_CIRCLE"),
+    "SOCIAL_DEFAULT_RATE_60": ("DEF_60_CNT_SOCIAL_CIRCLE", "OBS_60_CNT_SOCIAL_CIRCLE"),
+}
+# Counts over groups of columns: feature -> columns summed (NaN when all of them are missing).
+ROW_SUMS: dict[str, tuple[str, ...]] = {
+    "DOCUMENT_COUNT": tuple(f"FLAG_DOCUMENT_{d}" for d in ALL_DOCUMENTS),
+    "CONTACT_COUNT": CONTACT_FLAGS,
+    "ADDRESS_MISMATCH_COUNT": ADDRESS_FLAGS,
+    "BUREAU_ENQUIRIES_LAST_MONTH": ENQUIRIES_LAST_MONTH,
+    "BUREAU_ENQUIRIES_LAST_YEAR": ENQUIRIES_ALL,
+}
+
+
+def _positions(names: tuple[str, ...], index: Mapping[str, int]) -> np.ndarray:
+    return np.asarray([index[name] for name in names], dtype=np.intp)
+
+
+_RATIO_NUMERATORS = _positions(tuple(n for n, _ in RAW_RATIOS.values()), _NUMERIC_INDEX)
+_RATIO_DENOMINATORS = _positions(tuple(d for _, d in RAW_RATIOS.values()), _NUMERIC_INDEX)
+# The row sums read one gathered block, group after group, reduced with one reduceat call.
+_SUM_COLUMNS = _positions(tuple(c for cols in ROW_SUMS.values() for c in cols), _NUMERIC_INDEX)
+_SUM_STARTS = np.cumsum([0, *(len(cols) for cols in ROW_SUMS.values())])[:-1]
+_EXT_COLUMNS = _positions(EXT_SOURCES, _NUMERIC_INDEX)
+_BUILDING_NUMERIC = _positions(
+    tuple(c for c in BUILDING_COLUMNS if c in _NUMERIC_INDEX), _NUMERIC_INDEX
+)
+# None as an object scalar array: np.equal(values, _NONE) finds missing categories.
+_NONE = np.asarray(None, dtype=object)
+_BUILDING_CATEGORICAL = _positions(
+    tuple(c for c in BUILDING_COLUMNS if c in _CATEGORICAL_INDEX), _CATEGORICAL_INDEX
+)
+
+
+class RawApplication(Mapping[str, np.ndarray]):
+    """Cleaned application rows as two matrices: the one input of the feature formulas.
+
+    ``numeric`` is float64 [rows, len(RAW_NUMERIC_COLUMNS)] with NaN where missing (the
+    DAYS_EMPLOYED placeholder already NaN and flagged); ``categorical`` is object
+    [rows, len(RAW_CATEGORICAL_COLUMNS)] holding str, or None where missing (XNA / XAP
+    included). Reading a column by name gives a view of its matrix.
+    """
+
+    __slots__ = ("categorical", "numeric")
+
+    def __init__(self, numeric: np.ndarray, categorical: np.ndarray) -> None:
+        rows = numeric.shape[0]
+        if numeric.shape != (rows, len(RAW_NUMERIC_COLUMNS)) or numeric.dtype != np.float64:
+            raise ValueError(f"numeric must be float64 [rows, {len(RAW_NUMERIC_COLUMNS)}]")
+        if categorical.shape != (rows, len(RAW_CATEGORICAL_COLUMNS)):
+            raise ValueError(f"categorical must be [rows, {len(RAW_CATEGORICAL_COLUMNS)}]")
+        self.numeric = numeric
+        self.categorical = categorical
+
+    @property
+    def rows(self) -> int:
+        return int(self.numeric.shape[0])
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        j = _NUMERIC_INDEX.get(name)
+        if j is not None:
+            return self.numeric[:, j]
+        return self.categorical[:, _CATEGORICAL_INDEX[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((*RAW_NUMERIC_COLUMNS, *RAW_CATEGORICAL_COLUMNS))
+
+    def __len__(self) -> int:
+        return len(RAW_NUMERIC_COLUMNS) + len(RAW_CATEGORICAL_COLUMNS)
+
+
+def raw_application(app: pd.DataFrame) -> RawApplication:
+    """The formulas' input from cleaned application rows (absent columns are missing)."""
+    numeric = np.empty((len(app), len(RAW_NUMERIC_COLUMNS)), dtype=np.float64)
+    for j, name in enumerate(RAW_NUMERIC_COLUMNS):
+        numeric[:, j] = _number(app, name)
+    categorical = np.full((len(app), len(RAW_CATEGORICAL_COLUMNS)), None, dtype=object)
+    for j, name in enumerate(RAW_CATEGORICAL_COLUMNS):
+        if name in app.columns:
+            categorical[:, j] = category_strings(app[name])
+    return RawApplication(numeric, categorical)
+
+
 def application_features(app: pd.DataFrame) -> pd.DataFrame:
     """Model inputs computed from application rows alone, indexed by SK_ID_CURR, input order.
 
     ``app`` is cleaned application rows (train or test layout; TARGET ignored). Rows that were
     not cleaned (no DAYS_EMPLOYED_ANOM column) are cleaned here. Raw columns absent from
     ``app`` come out missing. Ratios with a zero or missing denominator are NaN, never inf.
+    The values come from ``application_columns``, the formulas the server uses too.
     """
     if "SK_ID_CURR" not in app.columns:
         raise KeyError("application rows need an SK_ID_CURR column")
@@ -182,26 +309,59 @@ def application_features(app: pd.DataFrame) -> pd.DataFrame:
         logger.debug("application rows not cleaned yet: applying clean_table")
         app = clean_table(APPLICATION_TEST, app)
     index = pd.Index(app["SK_ID_CURR"].to_numpy(), name="SK_ID_CURR")
-    columns: dict[str, pd.Series | np.ndarray] = {}
-    for name in RAW_META:
-        columns[name] = _raw_column(app, name)
-    columns.update(_derived(app))
-    frame = pd.DataFrame({k: _values(v) for k, v in columns.items()}, index=index)
+    columns = application_columns(raw_application(app))
+    frame = pd.DataFrame(
+        {
+            name: as_category(pd.Series(values, dtype=object)).array
+            if name in CATEGORICAL_COLUMNS
+            else values
+            for name, values in columns.items()
+        },
+        index=index,
+    )
     return order_columns(frame, APPLICATION_META)
 
 
-def _values(column: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
-    # Drop the input index so that columns line up by position with the SK_ID_CURR index.
-    if isinstance(column, pd.Series):
-        return column.array if isinstance(column.dtype, pd.CategoricalDtype) else column.values
-    return column
+def application_columns(raw: RawApplication) -> dict[str, np.ndarray]:
+    """Every APPLICATION_META feature of ``raw``'s rows, in APPLICATION_META order.
+
+    Numeric features are float64 arrays; categorical ones object arrays of str / None.
+    """
+    derived = derived_columns(raw)
+    return {name: derived[name] if name in derived else raw[name] for name in APPLICATION_META}
 
 
-def _raw_column(app: pd.DataFrame, name: str) -> pd.Series | np.ndarray:
-    if name in CATEGORICAL_COLUMNS:
-        values = app[name] if name in app.columns else pd.Series([None] * len(app), dtype=object)
-        return as_category(values)
-    return _number(app, name)
+def derived_columns(raw: RawApplication) -> dict[str, np.ndarray]:
+    """The derived application features (DERIVED_META), float64 arrays: the formulas.
+
+    Written with as few array operations as possible, because the server calls this on
+    single rows, where each operation's overhead outweighs its work.
+    """
+    numeric = raw.numeric
+    birth, employed = raw["DAYS_BIRTH"], raw["DAYS_EMPLOYED"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        age = -birth / DAYS_PER_YEAR
+        ratios = numeric[:, _RATIO_NUMERATORS] / numeric[:, _RATIO_DENOMINATORS]
+        car_to_age = raw["OWN_CAR_AGE"] / age
+        out = _ext_source_stats(numeric[:, _EXT_COLUMNS])
+    # As safe_divide: NaN where the denominator is zero or missing, never inf.
+    ratios[~np.isfinite(ratios)] = np.nan
+    car_to_age[~np.isfinite(car_to_age)] = np.nan
+    out.update((name, ratios[:, k]) for k, name in enumerate(RAW_RATIOS))
+    loan_term = out.pop(_LOAN_TERM)
+    out.update(
+        {
+            EMPLOYED_FLAG: raw[EMPLOYED_FLAG],
+            "AGE_YEARS": age,
+            "EMPLOYMENT_YEARS": (0.0 - employed) / DAYS_PER_YEAR,
+            "AGE_AT_LOAN_END_YEARS": age + loan_term / 12.0,
+            "CREDIT_MINUS_GOODS": raw["AMT_CREDIT"] - raw["AMT_GOODS_PRICE"],
+            "CAR_AGE_TO_AGE": car_to_age,
+            "BUILDING_INFO_MISSING_COUNT": _building_missing_count(raw),
+        }
+    )
+    out.update(_row_sums(numeric[:, _SUM_COLUMNS]))
+    return out
 
 
 def _number(app: pd.DataFrame, name: str) -> np.ndarray:
@@ -211,84 +371,40 @@ def _number(app: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(app[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _derived(app: pd.DataFrame) -> dict[str, np.ndarray]:
-    def n(name: str) -> np.ndarray:
-        return _number(app, name)
-
-    income, credit, annuity = n("AMT_INCOME_TOTAL"), n("AMT_CREDIT"), n("AMT_ANNUITY")
-    goods, family, birth = n("AMT_GOODS_PRICE"), n("CNT_FAM_MEMBERS"), n("DAYS_BIRTH")
-    employed = n("DAYS_EMPLOYED")
-    age = -birth / DAYS_PER_YEAR
-    payment_rate = safe_divide(annuity, credit)
-    out: dict[str, np.ndarray] = {
-        EMPLOYED_FLAG: n(EMPLOYED_FLAG),
-        "AGE_YEARS": age,
-        "EMPLOYMENT_YEARS": (0.0 - employed) / DAYS_PER_YEAR,
-        "EMPLOYED_TO_AGE": safe_divide(employed, birth),
-        "AGE_AT_LOAN_END_YEARS": age + safe_divide(credit, annuity) / 12.0,
-        "CREDIT_TO_INCOME": safe_divide(credit, income),
-        "ANNUITY_TO_INCOME": safe_divide(annuity, income),
-        "PAYMENT_RATE": payment_rate,
-        "GOODS_TO_CREDIT": safe_divide(goods, credit),
-        "CREDIT_MINUS_GOODS": credit - goods,
-        "INCOME_PER_PERSON": safe_divide(income, family),
-        "CHILDREN_SHARE": safe_divide(n("CNT_CHILDREN"), family),
-        "REGISTRATION_TO_AGE": safe_divide(n("DAYS_REGISTRATION"), birth),
-        "ID_PUBLISH_TO_AGE": safe_divide(n("DAYS_ID_PUBLISH"), birth),
-        "PHONE_CHANGE_TO_AGE": safe_divide(n("DAYS_LAST_PHONE_CHANGE"), birth),
-        "CAR_AGE_TO_AGE": safe_divide(n("OWN_CAR_AGE"), age),
-        "SOCIAL_DEFAULT_RATE_30": safe_divide(
-            n("DEF_30_CNT_SOCIAL_CIRCLE"), n("OBS_30_CNT_SOCIAL_CIRCLE")
-        ),
-        "SOCIAL_DEFAULT_RATE_60": safe_divide(
-            n("DEF_60_CNT_SOCIAL_CIRCLE"), n("OBS_60_CNT_SOCIAL_CIRCLE")
-        ),
-        "DOCUMENT_COUNT": _row_sum(app, [f"FLAG_DOCUMENT_{d}" for d in ALL_DOCUMENTS]),
-        "CONTACT_COUNT": _row_sum(app, CONTACT_FLAGS),
-        "ADDRESS_MISMATCH_COUNT": _row_sum(app, ADDRESS_FLAGS),
-        "BUILDING_INFO_MISSING_COUNT": _missing_count(app, BUILDING_COLUMNS),
-        "BUREAU_ENQUIRIES_LAST_MONTH": _row_sum(app, ENQUIRIES_LAST_MONTH),
-        "BUREAU_ENQUIRIES_LAST_YEAR": _row_sum(app, ENQUIRIES_ALL),
-    }
-    out.update(_ext_source_stats(np.column_stack([n(c) for c in EXT_SOURCES])))
-    return out
+def _row_sums(block: np.ndarray) -> dict[str, np.ndarray]:
+    """ROW_SUMS over their gathered columns: missing ones count 0; NaN when all are missing."""
+    missing = np.isnan(block)
+    sums = np.add.reduceat(np.where(missing, 0.0, block), _SUM_STARTS, axis=1)
+    sums[np.logical_and.reduceat(missing, _SUM_STARTS, axis=1)] = np.nan
+    return {name: sums[:, k] for k, name in enumerate(ROW_SUMS)}
 
 
-def _row_sum(app: pd.DataFrame, names: tuple[str, ...] | list[str]) -> np.ndarray:
-    """Sum over the columns; NaN only when every one of them is missing."""
-    block = np.column_stack([_number(app, c) for c in names])
-    total = np.nansum(block, axis=1)
-    total[np.isnan(block).all(axis=1)] = np.nan
-    return total
-
-
-def _missing_count(app: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
-    count = np.zeros(len(app))
-    for name in names:
-        count += app[name].isna().to_numpy() if name in app.columns else 1.0
-    return count
+def _building_missing_count(raw: RawApplication) -> np.ndarray:
+    numeric = np.isnan(raw.numeric[:, _BUILDING_NUMERIC]).sum(axis=1)
+    categorical = np.equal(raw.categorical[:, _BUILDING_CATEGORICAL], _NONE).sum(axis=1)
+    return (numeric + categorical).astype(np.float64)
 
 
 def _ext_source_stats(scores: np.ndarray) -> dict[str, np.ndarray]:
+    """Summaries of the known external scores (call under np.errstate: 0/0 gives NaN).
+
+    Sums are written out term by term so that their rounding cannot depend on the number
+    of rows (numpy's reductions may pair terms differently for different shapes).
+    """
+    s1, s2, s3 = scores[:, 0], scores[:, 1], scores[:, 2]
     known = ~np.isnan(scores)
     n_known = known.sum(axis=1)
     filled = np.where(known, scores, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = filled.sum(axis=1) / n_known
-        squares = np.where(known, (scores - mean[:, None]) ** 2, 0.0).sum(axis=1)
-        # Sample standard deviation, defined from two known scores on.
-        std = np.sqrt(squares / (n_known - 1))
-    mean[n_known == 0] = np.nan
-    std[n_known < 2] = np.nan
+    mean = (filled[:, 0] + filled[:, 1] + filled[:, 2]) / n_known
+    deviation = np.where(known, (scores - mean[:, None]) ** 2, 0.0)
+    squares = deviation[:, 0] + deviation[:, 1] + deviation[:, 2]
+    # Sample standard deviation, defined from two known scores on.
+    std = np.where(n_known >= 2, np.sqrt(squares / (n_known - 1)), np.nan)
     return {
         "EXT_SOURCE_MEAN": mean,
         "EXT_SOURCE_STD": std,
-        "EXT_SOURCE_MIN": np.where(
-            n_known > 0, np.where(known, scores, np.inf).min(axis=1), np.nan
-        ),
-        "EXT_SOURCE_MAX": np.where(
-            n_known > 0, np.where(known, scores, -np.inf).max(axis=1), np.nan
-        ),
-        "EXT_SOURCE_PRODUCT": scores.prod(axis=1),
+        "EXT_SOURCE_MIN": np.fmin(np.fmin(s1, s2), s3),
+        "EXT_SOURCE_MAX": np.fmax(np.fmax(s1, s2), s3),
+        "EXT_SOURCE_PRODUCT": s1 * s2 * s3,
         "EXT_SOURCE_MISSING_COUNT": (3 - n_known).astype(np.float64),
     }

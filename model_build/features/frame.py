@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -10,13 +11,23 @@ import pandas as pd
 from model_build.features.application import application_features
 from model_build.features.catalog import COMBINED_META, FeatureCatalog
 from model_build.features.history import HISTORY_META
-from model_build.features.meta import as_category, order_columns, safe_divide
+from model_build.features.meta import as_category, order_columns
 
-__all__ = ["align_to_catalog", "build_feature_frame"]
+__all__ = ["COMBINED_RATIOS", "align_to_catalog", "build_feature_frame", "combined_columns"]
 
 logger = logging.getLogger(__name__)
 
 KEY = "SK_ID_CURR"
+
+# Features of the application and the history together: feature -> (numerator, denominator).
+COMBINED_RATIOS: dict[str, tuple[str, str]] = {
+    "BUREAU_DEBT_TO_INCOME": ("BUREAU_ACTIVE_DEBT_SUM", "AMT_INCOME_TOTAL"),
+    "PREV_RUNNING_ANNUITY_TO_INCOME": ("PREV_RUNNING_ANNUITY_SUM", "AMT_INCOME_TOTAL"),
+    "CREDIT_TO_PREV_APPROVED_MEAN": ("AMT_CREDIT", "PREV_APPROVED_CREDIT_MEAN"),
+}
+COMBINED_INPUTS: tuple[str, ...] = tuple(
+    dict.fromkeys(column for pair in COMBINED_RATIOS.values() for column in pair)
+)
 
 
 def build_feature_frame(
@@ -100,18 +111,25 @@ def _history_rows(history: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
 
 def _combined(features: pd.DataFrame) -> pd.DataFrame:
     """Features needing both the application and the history (only those computable)."""
-    income = features["AMT_INCOME_TOTAL"]
-    recipes = {
-        "BUREAU_DEBT_TO_INCOME": ("BUREAU_ACTIVE_DEBT_SUM", income),
-        "PREV_RUNNING_ANNUITY_TO_INCOME": ("PREV_RUNNING_ANNUITY_SUM", income),
+    columns = {
+        name: features[name].to_numpy(dtype=np.float64)
+        for name in COMBINED_INPUTS
+        if name in features.columns
     }
-    out: dict[str, pd.Series] = {}
-    for name, (column, denominator) in recipes.items():
-        if column in features.columns:
-            out[name] = safe_divide(features[column].astype(np.float64), denominator)
-    if "PREV_APPROVED_CREDIT_MEAN" in features.columns:
-        out["CREDIT_TO_PREV_APPROVED_MEAN"] = safe_divide(
-            features["AMT_CREDIT"], features["PREV_APPROVED_CREDIT_MEAN"].astype(np.float64)
-        )
+    out = combined_columns(columns)
     meta = {name: COMBINED_META[name] for name in COMBINED_META if name in out}
     return order_columns(pd.DataFrame(out, index=features.index), meta)
+
+
+def combined_columns(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The COMBINED_META features whose inputs are in ``columns`` (float64 arrays): formulas."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = {
+            name: columns[numerator] / columns[denominator]
+            for name, (numerator, denominator) in COMBINED_RATIOS.items()
+            if numerator in columns and denominator in columns
+        }
+    for values in out.values():
+        # As safe_divide: NaN where the denominator is zero or missing, never inf.
+        values[~np.isfinite(values)] = np.nan
+    return out

@@ -13,6 +13,7 @@ __all__ = [
     "FeatureMeta",
     "Source",
     "as_category",
+    "category_strings",
     "latest_rows",
     "order_columns",
     "safe_divide",
@@ -99,7 +100,7 @@ def order_columns(frame: pd.DataFrame, meta: Mapping[str, FeatureMeta]) -> pd.Da
     return frame[list(meta)]
 
 
-def _category_strings(values: pd.Series) -> np.ndarray:
+def category_strings(values: pd.Series) -> np.ndarray:
     """Object array of str, None where missing; blank strings count as missing."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         spelled = np.array([str(c) for c in values.cat.categories] + [None], dtype=object)
@@ -119,7 +120,7 @@ def as_category(values: pd.Series, vocabulary: Sequence[str] | None = None) -> p
     Categories are ``vocabulary`` when given (values outside it become missing, so a served
     frame can only hold what training saw), else the sorted observed values.
     """
-    strings = _category_strings(values)
+    strings = category_strings(values)
     if vocabulary is None:
         vocabulary = sorted({v for v in strings if v is not None})
     categories = pd.Index(list(vocabulary), dtype=object)

@@ -84,13 +84,18 @@ def _half(x: np.ndarray) -> np.ndarray:
     return np.round(x * 2.0) / 2.0
 
 
+MIN_CREDIT = 45_000.0
+
+
 def _amounts(
     cols: dict[str, np.ndarray], vocab: dict[str, list[str]], rng: np.random.Generator
 ) -> None:
     # The copula holds goods price, credit/goods and annuity/credit, because those ratios
     # (not the raw amounts) carry the loan terms that drive risk.
     goods = cols["AMT_GOODS_PRICE"]
-    credit = _half(goods * cols.pop(GOODS_RATIO))
+    # The sampled credit/goods ratio can be 0 at the bottom of its marginal; no real loan is
+    # below the full data's minimum (45,000), and the server rightly rejects a zero credit.
+    credit = np.maximum(_half(goods * cols.pop(GOODS_RATIO)), MIN_CREDIT)
     cols["AMT_CREDIT"] = credit
     cols["AMT_ANNUITY"] = _half(credit * cols.pop(PAYMENT_RATE))
     revolving = np.isin(cols["NAME_CONTRACT_TYPE"], _codes(vocab, "NAME_CONTRACT_TYPE", REVOLVING))

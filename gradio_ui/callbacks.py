@@ -1,0 +1,370 @@
+"""The app's event handlers: Gradio inputs in, {component name: update} out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from gradio_ui import handlers as h
+from gradio_ui.client import CreditScoreClient
+from gradio_ui.layout import Ui, choice_lists
+from gradio_ui.settings import Language, UiSettings
+from gradio_ui.texts import t
+
+__all__ = [
+    "CLIENT_PARTS",
+    "MODEL_PARTS",
+    "SEARCH_PARTS",
+    "Callbacks",
+    "SearchState",
+    "Updates",
+    "merge_updates",
+]
+
+Updates = dict[str, Any]
+
+# Columns of the client's tabs, shown once a client is open.
+CLIENT_AREAS = tuple(f"area_{tab}" for tab in ("decision", "why", "profile", "compare", "whatif"))
+# Components that show one client; cleared or refilled together.
+CLIENT_PARTS = (
+    "badge",
+    "gauge",
+    "decision_md",
+    "decision_reasons",
+    "reasons",
+    "waterfall",
+    "waterfall_note",
+    "groups",
+    "profile_section",
+    "profile_search",
+    "profile_missing",
+    "profile_table",
+    "profile_summary",
+    "compare_features",
+    "compare_groups",
+    "compare_md",
+    "compare_plot",
+    "whatif_credit",
+    "whatif_annuity",
+    "whatif_goods",
+    "whatif_income",
+    "whatif_coborrower",
+    "whatif_term",
+    "whatif_result",
+    "whatif_md",
+    "whatif_chart",
+    "placeholder",
+    "notice",
+    "current",
+    "profile_rows",
+    *CLIENT_AREAS,
+)
+# Components filled from the model card, at load and on a language switch.
+MODEL_PARTS = (
+    "notice", "model_md", "model_features", "model_groups", "contract_types", "income_types"
+)  # fmt: skip
+SEARCH_PARTS = ("results", "search_status", "previous", "next", "search_state")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchState:
+    """The last search: its form, the token of each page visited, the page shown."""
+
+    query: h.SearchQuery
+    tokens: tuple[str, ...] = ("",)
+    index: int = 0
+    next_token: str = ""
+
+
+class Callbacks:
+    """The event handlers of one app: Gradio inputs in, {component name: update} out."""
+
+    def __init__(self, ui: Ui, client: CreditScoreClient, settings: UiSettings) -> None:
+        self.ui = ui
+        self.client = client
+        self.settings = settings
+
+    def _safely(
+        self, call: Callable[[], Any], language: Language, client_id: int | None = None
+    ) -> h.Outcome[Any]:
+        return h.run_safely(
+            call, language=language, address=self.settings.server_address, client_id=client_id
+        )
+
+    # --- App and model ---
+
+    def model_updates(self, language: Language) -> Updates:
+        outcome = self._safely(lambda: h.model_overview(self.client, language), language)
+        view = outcome.value
+        if view is None:
+            return {"banner": outcome.banner}
+        contracts, incomes = h.filter_choices(view.model, language)
+        synthetic = view.model.training_data.synthetic
+        return {
+            "banner": "",
+            "notice": t(language, "app.synthetic") if synthetic else "",
+            "model_md": view.markdown,
+            "model_features": view.features,
+            "model_groups": view.groups,
+            "contract_types": gr.update(choices=contracts),
+            "income_types": gr.update(choices=incomes),
+        }
+
+    # --- Search ---
+
+    def _search_page(self, state: SearchState, language: Language) -> Updates:
+        outcome = self._safely(
+            lambda: h.search_clients(
+                self.client,
+                self.settings,
+                state.query,
+                language,
+                page_token=state.tokens[state.index],
+                page_number=state.index + 1,
+            ),
+            language,
+        )
+        view = outcome.value
+        if view is None:
+            return {"banner": outcome.banner}
+        state = replace(state, next_token=view.next_page_token)
+        return {
+            "banner": "",
+            "results": view.table,
+            "search_status": view.status,
+            "previous": gr.update(interactive=state.index > 0),
+            "next": gr.update(interactive=bool(view.next_page_token)),
+            "search_state": state,
+        }
+
+    def search(
+        self,
+        language: Language,
+        prefix: str,
+        contracts: list[str] | None,
+        incomes: list[str] | None,
+        decision: str,
+        band: str,
+        order: str,
+    ) -> Updates:
+        query = h.SearchQuery(
+            client_id_prefix=prefix or "",
+            contract_types=tuple(contracts or ()),
+            income_types=tuple(incomes or ()),
+            decision=decision or "any",
+            band=band or "any",
+            order=order or "client_id",
+        )
+        return self._search_page(SearchState(query), language)
+
+    def near_threshold(
+        self,
+        language: Language,
+        prefix: str,
+        contracts: list[str] | None,
+        incomes: list[str] | None,
+        decision: str,
+        _band: str,
+        order: str,
+    ) -> Updates:
+        updates = self.search(language, prefix, contracts, incomes, decision, "grey", order)
+        return {**updates, "band": "grey"}
+
+    def next_page(self, language: Language, state: SearchState | None) -> Updates:
+        if state is None or not state.next_token:
+            return {}
+        tokens = (*state.tokens[: state.index + 1], state.next_token)
+        return self._search_page(replace(state, tokens=tokens, index=state.index + 1), language)
+
+    def previous_page(self, language: Language, state: SearchState | None) -> Updates:
+        if state is None or state.index == 0:
+            return {}
+        return self._search_page(replace(state, index=state.index - 1), language)
+
+    # --- One client ---
+
+    def _client_updates(self, view: h.ClientView, language: Language) -> Updates:
+        all_sections = t(language, "profile.all_sections")
+        missing = int(view.profile["missing"].sum())
+        return {
+            "banner": "",
+            "placeholder": gr.update(visible=False),
+            **{area: gr.update(visible=True) for area in CLIENT_AREAS},
+            "notice": view.notice,
+            "current": view.client_id,
+            "badge": view.badge_html,
+            "gauge": view.gauge,
+            "decision_md": view.decision_markdown,
+            "reasons": view.reasons_markdown,
+            "decision_reasons": view.reasons_markdown,
+            "waterfall": view.waterfall,
+            "waterfall_note": view.waterfall_note,
+            "groups": view.groups,
+            "profile_rows": view.profile,
+            "profile_section": gr.update(
+                choices=[(all_sections, ""), *view.profile_sections], value=""
+            ),
+            "profile_search": "",
+            "profile_missing": False,
+            "profile_table": h.profile_display(view.profile, language),
+            "profile_summary": t(
+                language, "profile.summary", count=len(view.profile), missing=missing
+            ),
+            "compare_features": gr.update(
+                choices=view.feature_choices, value=view.compared_features
+            ),
+            "compare_groups": view.comparison.groups_markdown,
+            "compare_md": view.comparison.markdown,
+            "compare_plot": view.comparison.figure,
+            "whatif_credit": view.whatif.credit,
+            "whatif_annuity": view.whatif.annuity,
+            "whatif_goods": view.whatif.goods_price,
+            "whatif_income": view.whatif.income,
+            "whatif_coborrower": 0,
+            "whatif_term": h.term_text(view.whatif.credit, view.whatif.annuity, language),
+            "whatif_result": "",
+            "whatif_md": "",
+            "whatif_chart": gr.update(value=None, visible=False),
+        }
+
+    def open_client(self, language: Language, raw_id: object) -> Updates:
+        outcome = self._safely(lambda: h.parse_client_id(raw_id, language), language)
+        if outcome.value is None:
+            return {"banner": outcome.banner}
+        client_id = outcome.value
+        loaded = self._safely(
+            lambda: h.load_client(self.client, self.settings, client_id, language),
+            language,
+            client_id,
+        )
+        if loaded.value is None:
+            return {"banner": loaded.banner}
+        return self._client_updates(loaded.value, language)
+
+    def select_row(self, language: Language, event: gr.SelectData) -> Updates:
+        row = event.row_value or []
+        return self.open_client(language, row[0] if row else None)
+
+    def filter_profile(
+        self,
+        language: Language,
+        rows: pd.DataFrame | None,
+        section: str | None,
+        text: str | None,
+        missing_only: bool,
+    ) -> Updates:
+        if rows is None or rows.empty:
+            return {}
+        kept = h.filter_profile(rows, section, text, bool(missing_only))
+        return {"profile_table": h.profile_display(kept, language)}
+
+    def compare(
+        self, language: Language, client_id: int | None, features: list[str] | None
+    ) -> Updates:
+        if client_id is None:
+            return {"banner": h.banner_for(t(language, "error.no_client"))}
+        outcome = self._safely(
+            lambda: h.compare_features(self.client, client_id, features or [], language),
+            language,
+            client_id,
+        )
+        if outcome.value is None:
+            return {"banner": outcome.banner}
+        return {
+            "banner": "",
+            "compare_groups": outcome.value.groups_markdown,
+            "compare_md": outcome.value.markdown,
+            "compare_plot": outcome.value.figure,
+        }
+
+    # --- What-if ---
+
+    def whatif(
+        self,
+        language: Language,
+        client_id: int | None,
+        credit: float | None,
+        annuity: float | None,
+        goods: float | None,
+        income: float | None,
+        coborrower: float | None,
+    ) -> Updates:
+        if client_id is None:
+            return {"banner": h.banner_for(t(language, "error.no_client"))}
+        inputs = h.WhatIfInputs(credit, annuity, goods, income, coborrower)
+        outcome = self._safely(
+            lambda: h.run_whatif(self.client, self.settings, client_id, inputs, language),
+            language,
+            client_id,
+        )
+        if outcome.value is None:
+            return {"banner": outcome.banner}
+        view = outcome.value
+        return {
+            "banner": "",
+            "whatif_result": view.result_html,
+            "whatif_md": view.markdown,
+            "whatif_chart": gr.update(value=view.chart, visible=True),
+        }
+
+    def whatif_reset(self, language: Language, client_id: int | None) -> Updates:
+        if client_id is None:
+            return {}
+        outcome = self._safely(
+            lambda: h.stored_whatif(self.client, client_id, language), language, client_id
+        )
+        if outcome.value is None:
+            return {"banner": outcome.banner}
+        d = outcome.value
+        return {
+            "banner": "",
+            "whatif_credit": d.credit,
+            "whatif_annuity": d.annuity,
+            "whatif_goods": d.goods_price,
+            "whatif_income": d.income,
+            "whatif_coborrower": 0,
+            "whatif_term": h.term_text(d.credit, d.annuity, language),
+            "whatif_result": "",
+            "whatif_md": "",
+            "whatif_chart": gr.update(value=None, visible=False),
+        }
+
+    def term(self, language: Language, credit: float | None, annuity: float | None) -> Updates:
+        return {"whatif_term": h.term_text(credit, annuity, language)}
+
+    # --- Language ---
+
+    def switch_language(
+        self, language: Language, client_id: int | None, state: SearchState | None
+    ) -> Updates:
+        choices = choice_lists(language)
+        updates: Updates = {
+            name: {"__type__": "update", **props}
+            for name, props in self.ui.relabel_props(language).items()
+        }
+        for name in ("decision", "band", "order"):
+            updates[name] = merge_updates(updates[name], gr.update(choices=choices[name]))
+        parts = [self.model_updates(language)]
+        if state is not None:
+            parts.append(self._search_page(state, language))
+        else:
+            parts.append({"results": h.results_table([], 0.5, 0.0, language)})
+        if client_id is not None:
+            parts.append(self.open_client(language, client_id))
+        for part in parts:
+            for name, update in part.items():
+                updates[name] = merge_updates(updates.get(name), update)
+        return updates
+
+
+def merge_updates(previous: Any, update: Any) -> Any:
+    """Combines two updates of one component (e.g. a new label and a new value)."""
+    if not isinstance(previous, dict) or previous.get("__type__") != "update":
+        return update
+    if isinstance(update, dict) and update.get("__type__") == "update":
+        return {**previous, **update}
+    return {**previous, "value": update}

@@ -1,0 +1,170 @@
+"""Thin typed client of the CreditScoreService: deadlines, request ids, readable errors."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from creditscore.v1 import application_pb2, credit_score_pb2, credit_score_pb2_grpc
+
+__all__ = ["CreditScoreClient", "ErrorKind", "FieldViolation", "ServiceError"]
+
+logger = logging.getLogger(__name__)
+
+Response = TypeVar("Response")
+
+
+class ErrorKind(StrEnum):
+    """What went wrong, in the terms an advisor needs (each has its own message in texts)."""
+
+    UNAVAILABLE = "unavailable"
+    TIMEOUT = "timeout"
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"
+    INTERNAL = "internal"
+
+
+_KIND_BY_CODE = {
+    grpc.StatusCode.UNAVAILABLE: ErrorKind.UNAVAILABLE,
+    grpc.StatusCode.DEADLINE_EXCEEDED: ErrorKind.TIMEOUT,
+    grpc.StatusCode.NOT_FOUND: ErrorKind.NOT_FOUND,
+    grpc.StatusCode.INVALID_ARGUMENT: ErrorKind.INVALID,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldViolation:
+    """One problem of a rejected request (google.rpc.BadRequest.FieldViolation)."""
+
+    field: str
+    description: str
+
+
+class ServiceError(Exception):
+    """A failed call, reduced to what the UI shows: a kind, the server's words, a reference."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        detail: str,
+        *,
+        request_id: str,
+        violations: Sequence[FieldViolation] = (),
+    ) -> None:
+        super().__init__(f"{kind}: {detail} (request {request_id})")
+        self.kind = kind
+        self.detail = detail
+        self.request_id = request_id
+        self.violations = tuple(violations)
+
+
+def _violations(error: grpc.RpcError) -> tuple[FieldViolation, ...]:
+    try:
+        status = rpc_status.from_call(error)
+    except ValueError:
+        return ()
+    found: list[FieldViolation] = []
+    for detail in status.details if status else ():
+        bad_request = error_details_pb2.BadRequest()
+        if detail.Unpack(bad_request):
+            found.extend(
+                FieldViolation(v.field, v.description) for v in bad_request.field_violations
+            )
+    return tuple(found)
+
+
+def _to_service_error(error: grpc.RpcError, request_id: str) -> ServiceError:
+    code = error.code() if isinstance(error, grpc.Call) else grpc.StatusCode.UNKNOWN
+    details = (error.details() if isinstance(error, grpc.Call) else None) or ""
+    kind = _KIND_BY_CODE.get(code, ErrorKind.INTERNAL)
+    if kind is ErrorKind.INTERNAL:
+        # The server logs the cause under the request id; the UI shows only the reference.
+        logger.error("call %s failed with %s: %s", request_id, code.name, details)
+    violations = _violations(error) if kind is ErrorKind.INVALID else ()
+    return ServiceError(kind, details, request_id=request_id, violations=violations)
+
+
+class CreditScoreClient:
+    """One channel to the scoring server; every call has a deadline and an x-request-id."""
+
+    def __init__(self, address: str, *, deadline_seconds: float = 10.0) -> None:
+        self.address = address
+        self._deadline_seconds = deadline_seconds
+        self._channel = grpc.insecure_channel(address)
+        self._stub = credit_score_pb2_grpc.CreditScoreServiceStub(self._channel)
+
+    def close(self) -> None:
+        """Closes the channel."""
+        self._channel.close()
+
+    def __enter__(self) -> CreditScoreClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _call(self, method: Callable[..., Response], request: Any) -> Response:
+        request_id = uuid.uuid4().hex
+        try:
+            return method(
+                request,
+                timeout=self._deadline_seconds,
+                metadata=(("x-request-id", request_id),),
+            )
+        except grpc.RpcError as error:
+            raise _to_service_error(error, request_id) from None
+
+    def model_info(self, language: str) -> credit_score_pb2.GetModelInfoResponse:
+        """The serving model's card: threshold, costs, metrics, importances, catalogue."""
+        request = credit_score_pb2.GetModelInfoRequest(language_code=language)
+        return self._call(self._stub.GetModelInfo, request)
+
+    def search(
+        self, request: credit_score_pb2.SearchClientsRequest
+    ) -> credit_score_pb2.SearchClientsResponse:
+        """One page of stored clients matching the request's filters."""
+        return self._call(self._stub.SearchClients, request)
+
+    def get_client(self, client_id: int, language: str) -> credit_score_pb2.GetClientResponse:
+        """A stored client: score, stored application and display profile."""
+        request = credit_score_pb2.GetClientRequest(client_id=client_id, language_code=language)
+        return self._call(self._stub.GetClient, request)
+
+    def explain(
+        self,
+        client_id: int,
+        language: str,
+        application: application_pb2.Application | None = None,
+    ) -> credit_score_pb2.ExplainResponse:
+        """Exact contributions, groups and plain-language reasons of a client's score."""
+        request = credit_score_pb2.ExplainRequest(
+            client_id=client_id, application=application, language_code=language
+        )
+        return self._call(self._stub.Explain, request)
+
+    def compare(
+        self, client_id: int, features: Sequence[str], language: str, bin_count: int = 24
+    ) -> credit_score_pb2.ComparePeersResponse:
+        """The client's position among all, similar, repaid and defaulted clients."""
+        request = credit_score_pb2.ComparePeersRequest(
+            client_id=client_id,
+            features=list(features),
+            histogram_bin_count=bin_count,
+            language_code=language,
+        )
+        return self._call(self._stub.ComparePeers, request)
+
+    def score(
+        self, client_id: int, application: application_pb2.Application | None = None
+    ) -> credit_score_pb2.ScoreResponse:
+        """Scores a stored client, or an edited application with the client's stored history."""
+        request = credit_score_pb2.ScoreRequest(client_id=client_id, application=application)
+        return self._call(self._stub.Score, request)

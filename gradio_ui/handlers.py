@@ -1,0 +1,174 @@
+"""Entry points of the app's events: advisor's inputs in, what to show out (no Gradio here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from gradio_ui import charts
+from gradio_ui.client import CreditScoreClient
+from gradio_ui.compare_charts import comparison_figure
+from gradio_ui.errors import InputError, Outcome, error_message, run_safely
+from gradio_ui.model_view import ModelView, model_overview
+from gradio_ui.search import (
+    SearchQuery,
+    SearchView,
+    filter_choices,
+    results_table,
+    search_clients,
+    search_request,
+)
+from gradio_ui.sections import (
+    decision_markdown,
+    default_features,
+    explanation_figures,
+    feature_choices,
+    filter_profile,
+    peer_groups_markdown,
+    position_markdown,
+    profile_display,
+    profile_table,
+)
+from gradio_ui.settings import Language, UiSettings
+from gradio_ui.texts import t
+from gradio_ui.views import banner_html, decision_badge, reasons_markdown
+from gradio_ui.whatif import (
+    WhatIfDefaults,
+    WhatIfInputs,
+    WhatIfView,
+    run_whatif,
+    term_text,
+    whatif_defaults,
+)
+
+__all__ = [
+    "ClientView",
+    "CompareView",
+    "ModelView",
+    "Outcome",
+    "SearchQuery",
+    "SearchView",
+    "WhatIfInputs",
+    "WhatIfView",
+    "banner_for",
+    "compare_features",
+    "error_message",
+    "filter_choices",
+    "filter_profile",
+    "load_client",
+    "model_overview",
+    "parse_client_id",
+    "profile_display",
+    "results_table",
+    "run_safely",
+    "run_whatif",
+    "search_clients",
+    "search_request",
+    "stored_whatif",
+    "term_text",
+]
+
+
+def parse_client_id(text: object, language: Language) -> int:
+    """A client id typed or clicked by the advisor; InputError when it is not digits."""
+    cleaned = str(text if text is not None else "").strip()
+    if not cleaned.isdigit():
+        raise InputError(t(language, "error.client_id"))
+    return int(cleaned)
+
+
+@dataclass(frozen=True, slots=True)
+class CompareView:
+    """Who the client is compared with, the comparison figure and its text equivalent."""
+
+    groups_markdown: str
+    figure: go.Figure
+    markdown: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClientView:
+    """Everything shown about one client, in one language."""
+
+    client_id: int
+    probability: float
+    badge_html: str
+    gauge: go.Figure
+    decision_markdown: str
+    reasons_markdown: str
+    waterfall: go.Figure
+    waterfall_note: str
+    groups: go.Figure
+    profile: pd.DataFrame
+    profile_sections: list[str]
+    feature_choices: list[tuple[str, str]]
+    compared_features: list[str]
+    comparison: CompareView
+    whatif: WhatIfDefaults
+    notice: str
+
+
+def compare_features(
+    client: CreditScoreClient, client_id: int, features: Sequence[str], language: Language
+) -> CompareView:
+    """The client's position on each feature among all, similar, repaid and defaulted clients."""
+    if not features:
+        raise InputError(t(language, "compare.empty"))
+    response = client.compare(client_id, features, language)
+    return CompareView(
+        groups_markdown=peer_groups_markdown(response, language),
+        figure=comparison_figure(response.comparisons, language),
+        markdown=position_markdown(response, language),
+    )
+
+
+def load_client(
+    client: CreditScoreClient, settings: UiSettings, client_id: int, language: Language
+) -> ClientView:
+    """Everything about one stored client: decision, reasons, profile, comparison, what-if."""
+    stored = client.get_client(client_id, language)
+    model = client.model_info(language)
+    explanation = client.explain(client_id, language)
+    features = default_features(explanation) or [i.feature for i in model.global_importances[:4]]
+    grey_zone = settings.grey_zone_points / 100
+    waterfall, note, groups = explanation_figures(explanation, model, settings, language)
+    profile = profile_table(stored, language)
+    score = stored.score
+    return ClientView(
+        client_id=client_id,
+        probability=score.default_probability,
+        badge_html=decision_badge(
+            score,
+            language,
+            grey_zone=grey_zone,
+            caption=t(language, "decision.client", client_id=client_id),
+        ),
+        gauge=charts.decision_gauge(
+            score.default_probability, score.threshold, grey_zone, language
+        ),
+        decision_markdown=decision_markdown(score, model, settings, language),
+        reasons_markdown=reasons_markdown(explanation, language),
+        waterfall=waterfall,
+        waterfall_note=note,
+        groups=groups,
+        profile=profile,
+        profile_sections=list(dict.fromkeys(profile["section"])),
+        feature_choices=feature_choices(model),
+        compared_features=features,
+        comparison=compare_features(client, client_id, features, language),
+        whatif=whatif_defaults(stored.application),
+        notice=t(language, "app.synthetic") if model.training_data.synthetic else "",
+    )
+
+
+def stored_whatif(client: CreditScoreClient, client_id: int, language: Language) -> WhatIfDefaults:
+    """The stored values of the what-if fields, to undo the advisor's edits."""
+    return whatif_defaults(client.get_client(client_id, language).application)
+
+
+def banner_for(message: str) -> str:
+    """The alert banner of a message written by the app itself."""
+    return banner_html(message)

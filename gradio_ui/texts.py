@@ -1,0 +1,469 @@
+"""Every string the app shows, in English and French, looked up by key."""
+
+from __future__ import annotations
+
+from gradio_ui.settings import Language
+
+__all__ = ["category_label", "t"]
+
+_EN: dict[str, str] = {
+    # Page
+    "app.title": "Credit decision assistant",
+    "app.subtitle": (
+        "Explains the scoring model's answer for a client file. The model advises; the decision "
+        "and its explanation to the client remain the advisor's responsibility."
+    ),
+    "app.language": "Language",
+    "app.logout": "Log out",
+    "app.no_client": "Open a client from the list on the left to see the decision and why.",
+    "app.synthetic": (
+        "Demonstration model trained on synthetic data: figures do not describe real clients."
+    ),
+    # Search
+    "search.title": "Find a client",
+    "search.client_id": "Client number (or its beginning)",
+    "search.client_id_placeholder": "e.g. 1000",
+    "search.filters": "Filters",
+    "search.contract_types": "Contract type",
+    "search.income_types": "Income type",
+    "search.decision": "Decision",
+    "search.band": "Probability of default",
+    "search.order": "Order",
+    "search.button": "Search",
+    "search.near_threshold": "Files near the threshold",
+    "search.results": "Clients (click a row to open the file)",
+    "search.page": "Page {page} of {pages} · {total} clients",
+    "search.empty": "No client matches these filters.",
+    "search.previous": "◀ Previous",
+    "search.next": "Next ▶",
+    "search.queue_note": (
+        "Files whose probability is within ±{points} of the threshold ({threshold}): "
+        "the model is least sure there, a human review is recommended."
+    ),
+    "col.client": "Client",
+    "col.probability": "Default risk",
+    "col.decision": "Decision",
+    "col.contract": "Contract",
+    "col.income_type": "Income type",
+    "col.income": "Income",
+    "col.credit": "Loan amount",
+    "col.age": "Age",
+    "decision.any": "Any",
+    "band.any": "Any",
+    "band.grey": "Grey zone (near the threshold)",
+    "band.below": "Below the threshold",
+    "band.above": "At or above the threshold",
+    "band.low": "Low (under 5%)",
+    "band.high": "High (35% and more)",
+    "order.client_id": "Client number",
+    "order.risk_desc": "Riskiest first",
+    "order.risk_asc": "Safest first",
+    # Tabs
+    "tab.decision": "Decision",
+    "tab.why": "Why",
+    "tab.profile": "Client profile",
+    "tab.compare": "Compare",
+    "tab.whatif": "What-if",
+    "tab.model": "How the model works",
+    # Decision
+    "decision.approve": "APPROVE",
+    "decision.refuse": "REFUSE",
+    "decision.review": "Borderline file: human review recommended",
+    "decision.client": "Client {client_id}",
+    "decision.summary": (
+        "Probability of default: **{probability}**, against a threshold of **{threshold}**: "
+        "the file is **{gap} {side}** the threshold."
+    ),
+    "decision.side_below": "below",
+    "decision.side_above": "above",
+    "decision.grey": (
+        "⚠ **Grey zone.** The probability is within ±{points} of the threshold. Close to the "
+        "threshold a small change in the file can switch the answer: review the file before "
+        "deciding."
+    ),
+    "decision.clear": "The probability is more than {points} from the threshold.",
+    "decision.threshold_origin": (
+        "**Where the threshold comes from.** It is the cut-off that minimised the cost of wrong "
+        "decisions on past clients, counting a missed defaulter (a loan approved to a client "
+        "who then defaults) as {ratio} times as costly as a good payer refused "
+        "(costs {fn} and {fp})."
+    ),
+    "decision.model": "Model {version}, trained on {date}.",
+    "decision.rights": (
+        "The client may ask for a human review of the decision, give their point of view and "
+        "contest it; the main reasons (opposite) can be shared with them."
+    ),
+    "decision.gauge_title": "Probability of default",
+    "decision.threshold": "Threshold",
+    "decision.grey_zone": "Grey zone",
+    # Why
+    "why.refusal": "Facts that raise the risk",
+    "why.approval": "Facts in the client's favour",
+    "why.none": "None.",
+    "why.waterfall_title": "How the score is built: the {count} strongest factors",
+    "why.base": "Average client",
+    "why.final": "This client",
+    "why.other": "Other factors ({count})",
+    "why.axis": "Probability of default (scale of the model)",
+    "why.note": (
+        "How to read it: the model adds up its factors on its own scale (log-odds), starting "
+        "from the average client ({base}). Each bar is one factor: orange raises the risk, blue "
+        "lowers it; all factors together end at this client's probability, **{final}**. The axis "
+        "is labelled in probability, so it is not evenly spaced. The point changes on the bars "
+        "are read in the order shown."
+    ),
+    "why.groups_title": "Contributions by theme",
+    "why.groups_axis": "← lowers the risk · raises the risk →   (model's scale, log-odds)",
+    "why.raises": "raises the risk",
+    "why.lowers": "lowers the risk",
+    "why.pts": "pts",
+    # Profile
+    "profile.section": "Section",
+    "profile.all_sections": "All sections",
+    "profile.search": "Search a field",
+    "profile.missing_only": "Only missing values",
+    "profile.table": "Client information",
+    "profile.col.section": "Section",
+    "profile.col.label": "Information",
+    "profile.col.value": "Value",
+    "profile.missing": "⚠ missing",
+    "profile.summary": "{count} items, {missing} missing.",
+    # Compare
+    "compare.features": "Characteristics to compare",
+    "compare.features_info": "By default the main reasons of the decision.",
+    "compare.button": "Compare",
+    "compare.groups": "Who the client is compared with",
+    "compare.group_line": "**{label}**: {rule} — {count} clients, {rate} defaulted.",
+    "compare.all": "All clients",
+    "compare.similar": "Similar clients",
+    "compare.repaid": "Repaid",
+    "compare.defaulted": "Defaulted",
+    "compare.client": "This client",
+    "compare.panel_peers": "All clients vs similar clients",
+    "compare.panel_outcome": "Clients who repaid vs who defaulted",
+    "compare.share": "Share of the group (%)",
+    "compare.higher": "higher than {percent}",
+    "compare.lower": "lower than {percent}",
+    "compare.of_all": "of clients",
+    "compare.missing": "missing for this client, so it cannot be placed",
+    "compare.missing_short": "missing",
+    "compare.same_share": "same as {percent}",
+    "compare.group_line_outcome": "**{label}**: {rule} — {count} clients.",
+    "compare.position": "Where the client stands in each group",
+    "compare.col_feature": "Characteristic",
+    "compare.col_client": "Client",
+    "compare.reading": (
+        "“Higher than 82%” means the client's value is higher than that of 82% of the group; "
+        "for a category, “same as 40%” is the share of the group in the client's category."
+    ),
+    "compare.empty": "Pick at least one characteristic.",
+    # What-if
+    "whatif.intro": (
+        "Change what the client can act on and re-score the file with the server. The credit "
+        "history stays as stored; nothing is saved."
+    ),
+    "whatif.credit": "Loan amount",
+    "whatif.annuity": "Annuity (regular repayment)",
+    "whatif.goods": "Price of the goods financed",
+    "whatif.income": "Declared income",
+    "whatif.coborrower": "Co-borrower's income",
+    "whatif.coborrower_info": (
+        "The model has no co-borrower field: this income is added to the declared income."
+    ),
+    "whatif.term": "Implied duration: about {months} monthly repayments ({duration}).",
+    "whatif.button": "Re-score",
+    "whatif.reset": "Back to the stored file",
+    "whatif.current": "Stored file",
+    "whatif.simulated": "Simulation",
+    "whatif.change": "Probability of default {before} → {after} ({delta}).",
+    "whatif.flip": "**The decision changes.**",
+    "whatif.same": "The decision does not change.",
+    "whatif.changes": "Changes: {changes}.",
+    "whatif.no_change": "No field changed: this is the stored file.",
+    "whatif.invalid_amount": "{field} must be a positive amount.",
+    "whatif.chart_title": "Stored file vs simulation",
+    # Model
+    "model.title": "What the model looks at most (all clients)",
+    "model.reading": (
+        "Bar length: how much a characteristic moves scores on average, over all clients "
+        "(mean absolute contribution on the model's log-odds scale). Important does not mean "
+        "unfavourable: the direction depends on each client's value."
+    ),
+    "model.groups_title": "Importance by theme",
+    "model.axis": "Mean |SHAP| (log-odds)",
+    "model.card": (
+        "The model is a set of decision trees (gradient boosting) trained on **{clients}** past "
+        "clients, **{default_rate}** of whom had payment difficulties. For each file it adds up "
+        "the effects of about {features} characteristics into a probability of default; the "
+        "file is refused at **{threshold}** or more. Quality on clients it had not seen: "
+        "ROC AUC **{auc}** (0.5 = chance, 1 = perfect), refusal rate at the threshold "
+        "**{refusal_rate}**. At that threshold the cost of wrong decisions is {cost_ratio} of "
+        "what approving everybody would cost."
+    ),
+    "model.limits": (
+        "Limits: the model learns from past clients only, some data (external scores, credit "
+        "history) may be missing or out of date, and gender is never used. A probability is "
+        "not a certainty: about {refusal_rate} of clients are refused, among them many who "
+        "would have repaid."
+    ),
+    # Errors
+    "error.unavailable": (
+        "The scoring server cannot be reached ({address}). Check that it is running, then try "
+        "again."
+    ),
+    "error.timeout": "The scoring server did not answer in time. Try again in a moment.",
+    "error.not_found": "Client {client_id} was not found.",
+    "error.invalid": "The server refused the request: {detail}",
+    "error.internal": (
+        "The scoring server hit an unexpected error (reference {reference}). Try again; if it "
+        "persists, give the reference to support."
+    ),
+    "error.unexpected": (
+        "Something went wrong in the app (reference {reference}). Try again; if it persists, "
+        "give the reference to support."
+    ),
+    "error.client_id": "Enter a client number (digits only).",
+    "error.no_client": "Open a client first.",
+    "error.title": "Problem",
+}
+
+_FR: dict[str, str] = {
+    "app.title": "Assistant de décision de crédit",
+    "app.subtitle": (
+        "Explique la réponse du modèle de score pour un dossier client. Le modèle conseille ; "
+        "la décision et son explication au client restent de la responsabilité du conseiller."
+    ),
+    "app.language": "Langue",
+    "app.logout": "Se déconnecter",
+    "app.no_client": (
+        "Ouvrez un client dans la liste de gauche pour voir la décision et ses raisons."
+    ),
+    "app.synthetic": (
+        "Modèle de démonstration entraîné sur des données synthétiques : les chiffres ne "
+        "décrivent pas de vrais clients."
+    ),
+    "search.title": "Trouver un client",
+    "search.client_id": "Numéro client (ou son début)",
+    "search.client_id_placeholder": "ex. 1000",
+    "search.filters": "Filtres",
+    "search.contract_types": "Type de contrat",
+    "search.income_types": "Type de revenu",
+    "search.decision": "Décision",
+    "search.band": "Probabilité de défaut",
+    "search.order": "Tri",
+    "search.button": "Rechercher",
+    "search.near_threshold": "Dossiers proches du seuil",
+    "search.results": "Clients (cliquez sur une ligne pour ouvrir le dossier)",
+    "search.page": "Page {page} sur {pages} · {total} clients",
+    "search.empty": "Aucun client ne correspond à ces filtres.",
+    "search.previous": "◀ Précédent",
+    "search.next": "Suivant ▶",
+    "search.queue_note": (
+        "Dossiers dont la probabilité est à ±{points} du seuil ({threshold}) : le modèle y est "
+        "le moins sûr, un examen humain est recommandé."
+    ),
+    "col.client": "Client",
+    "col.probability": "Risque de défaut",
+    "col.decision": "Décision",
+    "col.contract": "Contrat",
+    "col.income_type": "Type de revenu",
+    "col.income": "Revenu",
+    "col.credit": "Montant du prêt",
+    "col.age": "Âge",
+    "decision.any": "Toutes",
+    "band.any": "Toutes",
+    "band.grey": "Zone grise (proche du seuil)",
+    "band.below": "Sous le seuil",
+    "band.above": "Au seuil ou au-dessus",
+    "band.low": "Faible (moins de 5 %)",
+    "band.high": "Élevée (35 % et plus)",
+    "order.client_id": "Numéro client",
+    "order.risk_desc": "Les plus risqués d'abord",
+    "order.risk_asc": "Les moins risqués d'abord",
+    "tab.decision": "Décision",
+    "tab.why": "Pourquoi",
+    "tab.profile": "Profil client",
+    "tab.compare": "Comparer",
+    "tab.whatif": "Simulation",
+    "tab.model": "Fonctionnement du modèle",
+    "decision.approve": "ACCORD",
+    "decision.refuse": "REFUS",
+    "decision.review": "Dossier limite : examen humain recommandé",
+    "decision.client": "Client {client_id}",
+    "decision.summary": (
+        "Probabilité de défaut : **{probability}**, pour un seuil de **{threshold}** : le "
+        "dossier est **{gap} {side}** du seuil."
+    ),
+    "decision.side_below": "en dessous",
+    "decision.side_above": "au-dessus",
+    "decision.grey": (
+        "⚠ **Zone grise.** La probabilité est à ±{points} du seuil. Près du seuil, un petit "
+        "changement du dossier peut inverser la réponse : examinez le dossier avant de décider."
+    ),
+    "decision.clear": "La probabilité est à plus de {points} du seuil.",
+    "decision.threshold_origin": (
+        "**D'où vient le seuil.** C'est la limite qui a minimisé le coût des erreurs sur les "
+        "clients passés, en comptant un défaillant non détecté (un prêt accordé à un client "
+        "qui ne rembourse pas) {ratio} fois plus cher qu'un bon payeur refusé "
+        "(coûts {fn} et {fp})."
+    ),
+    "decision.model": "Modèle {version}, entraîné le {date}.",
+    "decision.rights": (
+        "Le client peut demander un réexamen humain de la décision, présenter son point de vue "
+        "et la contester ; les principales raisons (ci-contre) peuvent lui être communiquées."
+    ),
+    "decision.gauge_title": "Probabilité de défaut",
+    "decision.threshold": "Seuil",
+    "decision.grey_zone": "Zone grise",
+    "why.refusal": "Éléments qui augmentent le risque",
+    "why.approval": "Éléments en faveur du client",
+    "why.none": "Aucun.",
+    "why.waterfall_title": "Construction du score : les {count} facteurs les plus forts",
+    "why.base": "Client moyen",
+    "why.final": "Ce client",
+    "why.other": "Autres facteurs ({count})",
+    "why.axis": "Probabilité de défaut (échelle du modèle)",
+    "why.note": (
+        "Comment lire : le modèle additionne ses facteurs sur sa propre échelle (log-odds), en "
+        "partant du client moyen ({base}). Chaque barre est un facteur : orange augmente le "
+        "risque, bleu le diminue ; tous les facteurs ensemble aboutissent à la probabilité de ce "
+        "client, **{final}**. L'axe est gradué en probabilité, il n'est donc pas régulier. Les "
+        "variations en points se lisent dans l'ordre affiché."
+    ),
+    "why.groups_title": "Contributions par thème",
+    "why.groups_axis": "← diminue le risque · augmente le risque →   (échelle du modèle, log-odds)",
+    "why.raises": "augmente le risque",
+    "why.lowers": "diminue le risque",
+    "why.pts": "pts",
+    "profile.section": "Rubrique",
+    "profile.all_sections": "Toutes les rubriques",
+    "profile.search": "Chercher une information",
+    "profile.missing_only": "Valeurs manquantes seulement",
+    "profile.table": "Informations du client",
+    "profile.col.section": "Rubrique",
+    "profile.col.label": "Information",
+    "profile.col.value": "Valeur",
+    "profile.missing": "⚠ manquant",
+    "profile.summary": "{count} informations, dont {missing} manquantes.",
+    "compare.features": "Caractéristiques à comparer",
+    "compare.features_info": "Par défaut, les principales raisons de la décision.",
+    "compare.button": "Comparer",
+    "compare.groups": "Avec qui le client est comparé",
+    "compare.group_line": "**{label}** : {rule} — {count} clients, dont {rate} en défaut.",
+    "compare.all": "Tous les clients",
+    "compare.similar": "Clients similaires",
+    "compare.repaid": "Ont remboursé",
+    "compare.defaulted": "En défaut",
+    "compare.client": "Ce client",
+    "compare.panel_peers": "Tous les clients / clients similaires",
+    "compare.panel_outcome": "Clients ayant remboursé / en défaut",
+    "compare.share": "Part du groupe (%)",
+    "compare.higher": "plus élevé que {percent}",
+    "compare.lower": "plus bas que {percent}",
+    "compare.of_all": "des clients",
+    "compare.missing": "manquant pour ce client, il ne peut donc pas être situé",
+    "compare.missing_short": "manquant",
+    "compare.same_share": "comme {percent}",
+    "compare.group_line_outcome": "**{label}** : {rule} — {count} clients.",
+    "compare.position": "Position du client dans chaque groupe",
+    "compare.col_feature": "Caractéristique",
+    "compare.col_client": "Client",
+    "compare.reading": (
+        "« Plus élevé que 82 % » signifie que la valeur du client dépasse celle de 82 % du "
+        "groupe ; pour une catégorie, « comme 40 % » est la part du groupe dans la catégorie du "
+        "client."
+    ),
+    "compare.empty": "Choisissez au moins une caractéristique.",
+    "whatif.intro": (
+        "Modifiez ce sur quoi le client peut agir et recalculez le score avec le serveur. "
+        "L'historique de crédit reste celui enregistré ; rien n'est sauvegardé."
+    ),
+    "whatif.credit": "Montant du prêt",
+    "whatif.annuity": "Échéance (remboursement régulier)",
+    "whatif.goods": "Prix du bien financé",
+    "whatif.income": "Revenu déclaré",
+    "whatif.coborrower": "Revenu du co-emprunteur",
+    "whatif.coborrower_info": (
+        "Le modèle n'a pas de champ co-emprunteur : ce revenu est ajouté au revenu déclaré."
+    ),
+    "whatif.term": "Durée implicite : environ {months} échéances mensuelles ({duration}).",
+    "whatif.button": "Recalculer",
+    "whatif.reset": "Revenir au dossier enregistré",
+    "whatif.current": "Dossier enregistré",
+    "whatif.simulated": "Simulation",
+    "whatif.change": "Probabilité de défaut {before} → {after} ({delta}).",
+    "whatif.flip": "**La décision change.**",
+    "whatif.same": "La décision ne change pas.",
+    "whatif.changes": "Modifications : {changes}.",
+    "whatif.no_change": "Aucun champ modifié : c'est le dossier enregistré.",
+    "whatif.invalid_amount": "{field} doit être un montant positif.",
+    "whatif.chart_title": "Dossier enregistré et simulation",
+    "model.title": "Ce que le modèle regarde le plus (tous clients)",
+    "model.reading": (
+        "Longueur des barres : de combien une caractéristique fait bouger les scores en moyenne, "
+        "sur tous les clients (contribution absolue moyenne, échelle log-odds du modèle). "
+        "Important ne veut pas dire défavorable : le sens dépend de la valeur de chaque client."
+    ),
+    "model.groups_title": "Importance par thème",
+    "model.axis": "|SHAP| moyen (log-odds)",
+    "model.card": (
+        "Le modèle est un ensemble d'arbres de décision (gradient boosting) entraîné sur "
+        "**{clients}** clients passés, dont **{default_rate}** ont eu des difficultés de "
+        "paiement. Pour chaque dossier il additionne les effets d'environ {features} "
+        "caractéristiques pour obtenir une probabilité de défaut ; le dossier est refusé à "
+        "partir de **{threshold}**. Qualité sur des clients qu'il n'avait pas vus : ROC AUC "
+        "**{auc}** (0,5 = hasard, 1 = parfait), taux de refus au seuil **{refusal_rate}**. À ce "
+        "seuil, le coût des erreurs vaut {cost_ratio} de ce que coûterait tout accepter."
+    ),
+    "model.limits": (
+        "Limites : le modèle n'apprend que des clients passés, certaines données (scores "
+        "externes, historique de crédit) peuvent manquer ou dater, et le sexe n'est jamais "
+        "utilisé. Une probabilité n'est pas une certitude : environ {refusal_rate} des clients "
+        "sont refusés, dont beaucoup auraient remboursé."
+    ),
+    "error.unavailable": (
+        "Le serveur de score est injoignable ({address}). Vérifiez qu'il est démarré, puis "
+        "réessayez."
+    ),
+    "error.timeout": "Le serveur de score n'a pas répondu à temps. Réessayez dans un instant.",
+    "error.not_found": "Le client {client_id} est introuvable.",
+    "error.invalid": "Le serveur a refusé la demande : {detail}",
+    "error.internal": (
+        "Erreur inattendue du serveur de score (référence {reference}). Réessayez ; si cela "
+        "persiste, transmettez la référence au support."
+    ),
+    "error.unexpected": (
+        "Erreur inattendue dans l'application (référence {reference}). Réessayez ; si cela "
+        "persiste, transmettez la référence au support."
+    ),
+    "error.client_id": "Saisissez un numéro client (chiffres uniquement).",
+    "error.no_client": "Ouvrez d'abord un client.",
+    "error.title": "Problème",
+}
+
+_TEXTS: dict[Language, dict[str, str]] = {"en": _EN, "fr": _FR}
+
+# Kaggle spellings of the categories an advisor filters on, in French.
+_CATEGORIES_FR: dict[str, str] = {
+    "Cash loans": "Prêt personnel",
+    "Revolving loans": "Crédit renouvelable",
+    "Working": "Salarié",
+    "Commercial associate": "Associé commercial",
+    "Pensioner": "Retraité",
+    "State servant": "Fonctionnaire",
+    "Unemployed": "Sans emploi",
+    "Student": "Étudiant",
+    "Businessman": "Chef d'entreprise",
+    "Maternity leave": "Congé maternité",
+}
+
+
+def t(language: Language, key: str, **values: object) -> str:
+    """The text of `key` in `language`, with `values` filled in; English if untranslated."""
+    template = _TEXTS[language].get(key) or _EN[key]
+    return template.format(**values) if values else template
+
+
+def category_label(category: str, language: Language) -> str:
+    """A Kaggle category spelled for the reader (French labels for the filterable ones)."""
+    return _CATEGORIES_FR.get(category, category) if language == "fr" else category

@@ -1,0 +1,1 @@
+"""Protobuf ↔ domain converters of the gRPC servicers (one module per family of RPCs)."""

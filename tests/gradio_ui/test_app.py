@@ -1,0 +1,55 @@
+"""The launched app: the login wall, and the gRPC client it is built with."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from gradio_ui.app import check_credentials, launch
+from gradio_ui.settings import UiSettings
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(ui_settings: UiSettings) -> Iterator[str]:
+    settings = UiSettings(
+        server_address=ui_settings.server_address,
+        port=free_port(),
+        users=(("advisor", "s3cret"),),
+    )
+    demo, client = launch(settings, prevent_thread_lock=True)
+    yield f"http://127.0.0.1:{settings.port}"
+    demo.close()
+    client.close()
+
+
+def test_credentials_are_checked_exactly() -> None:
+    check = check_credentials([("anna", "pw1"), ("bob", "pw2")])
+    assert check("anna", "pw1")
+    assert not check("anna", "pw2")
+    assert not check("carl", "pw1")
+    assert not check("anna", "")
+
+
+def test_anonymous_calls_are_refused(app_url: str) -> None:
+    response = httpx.get(f"{app_url}/config", timeout=10)
+    assert response.status_code == 401
+
+
+def test_a_logged_in_advisor_gets_the_app(app_url: str) -> None:
+    with httpx.Client(base_url=app_url, timeout=10) as session:
+        refused = session.post("/login", data={"username": "advisor", "password": "wrong"})
+        assert refused.status_code == 400
+        login = session.post("/login", data={"username": "advisor", "password": "s3cret"})
+        assert login.status_code == 200
+        config = session.get("/config")
+        assert config.status_code == 200
+        assert config.json()["title"] == "Assistant de décision de crédit"

@@ -1,0 +1,68 @@
+"""Server settings: flags, CREDITSCORE_* variables, validation with one-line messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.settings import Settings, SettingsError, parse_settings
+
+
+def test_settings_come_from_environment_variables():
+    settings = parse_settings(
+        [],
+        {
+            "CREDITSCORE_ARTIFACTS": "/models/a",
+            "CREDITSCORE_HOST": "0.0.0.0",
+            "CREDITSCORE_PORT": "6000",
+            "CREDITSCORE_GRACE_PERIOD_SECONDS": "2.5",
+            "CREDITSCORE_REUSE_PORT": "true",
+        },
+    )
+    assert settings.artifacts_dir == Path("/models/a")
+    assert (settings.host, settings.port) == ("0.0.0.0", 6000)
+    assert settings.grace_period_seconds == 2.5
+    assert settings.reuse_port is True
+
+
+def test_flags_win_over_environment_variables():
+    settings = parse_settings(
+        ["--artifacts", "/b", "--port", "7000", "--log-calls"],
+        {"CREDITSCORE_ARTIFACTS": "/a", "CREDITSCORE_PORT": "6000"},
+    )
+    assert (settings.artifacts_dir, settings.port, settings.log_calls) == (Path("/b"), 7000, True)
+
+
+def test_defaults_listen_on_loopback_port_50051():
+    settings = parse_settings(["--artifacts", "/a"], {})
+    assert settings.address == "127.0.0.1:50051"
+    assert settings.max_message_bytes >= 4 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "named"),
+    [
+        ([], {}, "--artifacts"),
+        (["--artifacts", "/a"], {"CREDITSCORE_PORT": "http"}, "--port"),
+        (["--artifacts", "/a", "--port", "70000"], {}, "--port"),
+        (["--artifacts", "/a", "--grace-period-seconds", "-1"], {}, "--grace-period-seconds"),
+        (["--artifacts", "/a", "--worker-threads", "0"], {}, "--worker-threads"),
+        (["--artifacts", "/a", "--log-level", "LOUD"], {}, "--log-level"),
+        (["--artifacts", "/a"], {"CREDITSCORE_REUSE_PORT": "maybe"}, "--reuse-port"),
+    ],
+)
+def test_bad_settings_are_one_line_errors_naming_the_flag(
+    argv: list[str], environ: dict[str, str], named: str
+):
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(argv, environ)
+    assert named in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_settings_are_frozen_and_keyword_only():
+    settings = Settings(artifacts_dir=Path("/a"))
+    with pytest.raises(AttributeError):
+        settings.port = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Settings(Path("/a"))  # type: ignore[misc]
