@@ -33,7 +33,7 @@ test: $(STAMP) browser
 check: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy model_build
+	$(PY) -m mypy model_build server gradio_ui benchmarks
 	$(PY) scripts/gen_protos.py --check
 	$(VENV)/bin/buf lint protos
 

@@ -98,11 +98,11 @@ def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
         raise ModelBuildError(f"unknown config key(s): {names} (known: {', '.join(known)})")
     values: dict[str, Any] = {}
     for name, value in raw.items():
-        default = known[name].default_factory  # type: ignore[misc]
+        default = known[name].default_factory
         if dataclasses.is_dataclass(default):
             if not isinstance(value, dict):
                 raise ModelBuildError(f"{prefix}{name} must be a table")
-            values[name] = _build(default, value, prefix=f"{prefix}{name}.")  # type: ignore[arg-type]
+            values[name] = _build(default, value, prefix=f"{prefix}{name}.")
         else:
             values[name] = _typed(prefix + name, known[name], value)
     return cls(**values)

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import precision_recall_curve, roc_curve
 
+from model_build.config import Costs
 from model_build.metrics import Evaluation
 from model_build.threshold import CostCurve
 
@@ -48,6 +49,7 @@ class ReportInputs:
     data_summary: dict[str, object]
     fold_auc: list[float]
     rounds: int
+    costs: Costs
 
 
 def write_report(inputs: ReportInputs, directory: Path) -> dict[str, object]:
@@ -166,7 +168,7 @@ def _plot_scores(inputs: ReportInputs, path: Path) -> str:
     bins = np.linspace(0, min(1.0, float(np.quantile(inputs.probability, 0.995)) * 1.1), 50)
     for label, name in ((0, "repaid"), (1, "defaulted")):
         values = inputs.probability[inputs.y_true == label]
-        axis.hist(values, bins=bins, alpha=0.55, density=True, label=name)
+        axis.hist(values, bins=bins.tolist(), alpha=0.55, density=True, label=name)
     axis.axvline(inputs.evaluation.threshold, color="black", linestyle=":", label="threshold")
     axis.set(
         xlabel="probability of default (out of fold)",

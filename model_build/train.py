@@ -112,6 +112,7 @@ def train(
                 data_summary,
                 cv.fold_auc,
                 cv.final_rounds,
+                config.costs,
             ),
             paths.report_dir,
         )
@@ -158,7 +159,7 @@ def global_importance(
 ) -> list[Importance]:
     """Mean |SHAP| per feature (exact TreeSHAP by LightGBM) on a fixed random sample."""
     sample = encoded.sample(n=min(rows, len(encoded)), random_state=config.seed)
-    contributions = booster.predict(sample, pred_contrib=True)[:, :-1]
+    contributions = np.asarray(booster.predict(sample, pred_contrib=True))[:, :-1]
     mean_abs = np.abs(contributions).mean(axis=0)
     info = {f.name: f for f in catalog.features}
     ranked = sorted(zip(encoded.columns, mean_abs, strict=True), key=lambda kv: -kv[1])

@@ -55,9 +55,10 @@ def test_days_employed_placeholder_becomes_missing_with_a_flag(shared_data: Path
     assert clean["DAYS_EMPLOYED"].max() <= 0
     assert clean.loc[placeholder.to_numpy(), "DAYS_EMPLOYED"].isna().all()
     assert (clean["DAYS_EMPLOYED_ANOM"].to_numpy() == placeholder.to_numpy()).all()
-    assert list(clean.columns).index("DAYS_EMPLOYED_ANOM") == list(clean.columns).index(
-        "DAYS_EMPLOYED"
-    ) + 1
+    assert (
+        list(clean.columns).index("DAYS_EMPLOYED_ANOM")
+        == list(clean.columns).index("DAYS_EMPLOYED") + 1
+    )
 
 
 def test_xna_and_xap_codes_become_missing_categories(shared_data: Path):
@@ -80,9 +81,10 @@ def test_previous_application_day_placeholders_become_missing(shared_data: Path)
     for column in PREVIOUS_APPLICATION.anomaly_day_columns:
         assert (raw[column] == ANOMALY_DAYS).any(), column
         assert not (clean[column] == ANOMALY_DAYS).any(), column
-        assert clean[column].isna().sum() == raw[column].isna().sum() + (
-            raw[column] == ANOMALY_DAYS
-        ).sum()
+        assert (
+            clean[column].isna().sum()
+            == raw[column].isna().sum() + (raw[column] == ANOMALY_DAYS).sum()
+        )
 
 
 def test_quoted_categories_with_commas_are_read_whole(shared_data: Path):
@@ -248,8 +250,16 @@ def test_cli_reports_bad_data_in_one_line_and_exits_non_zero(small_train, tmp_pa
     small_train.loc[6, "CNT_CHILDREN"] = "two"
     _write(small_train, tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "model_build", "fidelity", "--real", str(tmp_path),
-         "--synthetic", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "model_build",
+            "fidelity",
+            "--real",
+            str(tmp_path),
+            "--synthetic",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         check=False,

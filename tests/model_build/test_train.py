@@ -43,10 +43,19 @@ def synthetic_model(synthetic_dir: Path, tmp_path_factory: pytest.TempPathFactor
 
 def test_training_on_synthetic_data_writes_every_artifact(synthetic_model):
     paths: ArtifactPaths = synthetic_model.paths
-    for path in (paths.onnx, paths.booster, paths.feature_catalog, paths.feature_spec,
-                 paths.client_book, paths.history, paths.report_dir / "report.md",
-                 paths.report_dir / "report.json", paths.report_dir / "cost_vs_threshold.png",
-                 paths.report_dir / "calibration.png", paths.report_dir / "importance.png"):
+    for path in (
+        paths.onnx,
+        paths.booster,
+        paths.feature_catalog,
+        paths.feature_spec,
+        paths.client_book,
+        paths.history,
+        paths.report_dir / "report.md",
+        paths.report_dir / "report.json",
+        paths.report_dir / "cost_vs_threshold.png",
+        paths.report_dir / "calibration.png",
+        paths.report_dir / "importance.png",
+    ):
         assert path.is_file(), path
     assert synthetic_model.evaluation.roc_auc > 0.65
 
@@ -89,15 +98,18 @@ def test_client_book_holds_train_and_test_clients_with_scores(synthetic_model, s
     assert (book.loc[~refused, "decision"] == "APPROVE").all()
 
 
-def test_batch_scoring_a_directory_matches_the_client_book(synthetic_model, synthetic_dir, tmp_path):
+def test_batch_scoring_a_directory_matches_the_client_book(
+    synthetic_model, synthetic_dir, tmp_path
+):
     out = tmp_path / "scores.csv"
     summary = score_path(synthetic_model.paths.root, synthetic_dir, out)
     scores = pd.read_csv(out)
     assert list(scores.columns) == ["SK_ID_CURR", "probability", "decision"]
     assert summary.rows == len(scores)
     book = pd.read_parquet(synthetic_model.paths.client_book).set_index("SK_ID_CURR")
-    joined = scores.merge(book[["probability"]], left_on="SK_ID_CURR", right_index=True,
-                          suffixes=("", "_book"))
+    joined = scores.merge(
+        book[["probability"]], left_on="SK_ID_CURR", right_index=True, suffixes=("", "_book")
+    )
     assert np.abs(joined["probability"] - joined["probability_book"]).max() <= 1e-9
 
 
@@ -200,23 +212,32 @@ def test_target_outside_zero_one_is_refused(shared_data, tmp_path):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "model_build", *args], capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "model_build", *args], capture_output=True, text=True, check=False
+    )
 
 
 def test_cli_config_with_unknown_key_fails_in_one_line(shared_data, tmp_path):
     config = tmp_path / "bad.toml"
     config.write_text("[lightgbm]\nlearning_rat = 0.1\n")
-    result = _cli("train", "--data", str(shared_data), "--out", str(tmp_path / "o"),
-                  "--config", str(config))
+    result = _cli(
+        "train", "--data", str(shared_data), "--out", str(tmp_path / "o"), "--config", str(config)
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "unknown config key(s): lightgbm.learning_rat" in result.stderr.strip().splitlines()[-1]
 
 
 def test_cli_score_with_a_missing_artifacts_directory_says_what_to_do(tmp_path):
-    result = _cli("score", "--artifacts", str(tmp_path / "nope"), "--data", str(tmp_path),
-                  "--out", str(tmp_path / "s.csv"))
+    result = _cli(
+        "score",
+        "--artifacts",
+        str(tmp_path / "nope"),
+        "--data",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "s.csv"),
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "python -m model_build train" in result.stderr
