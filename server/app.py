@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -18,8 +17,9 @@ from inference import grpc_service_pb2, grpc_service_pb2_grpc
 from server.artifacts import ServingArtifacts, load_artifacts
 from server.converters.scoring import APPLICATION_FIELD_PATHS
 from server.inference_v2 import InferenceStatistics, InferenceV2Servicer
+from server.insight import InsightService
 from server.scoring import Scorer
-from server.servicer import CreditScoreServicer, Insight, Readiness
+from server.servicer import CreditScoreServicer, Readiness
 from server.settings import Settings
 
 __all__ = ["SERVICE_NAMES", "ScoringServer", "create_server"]
@@ -86,7 +86,7 @@ def create_server(
     )
     scorer = Scorer(artifacts, APPLICATION_FIELD_PATHS)
     credit_score_pb2_grpc.add_CreditScoreServiceServicer_to_server(
-        CreditScoreServicer(scorer, _insight_service(artifacts)), server
+        CreditScoreServicer(scorer, InsightService(artifacts, scorer=scorer)), server
     )
     grpc_service_pb2_grpc.add_GRPCInferenceServiceServicer_to_server(
         InferenceV2Servicer(artifacts, readiness, InferenceStatistics()), server
@@ -110,18 +110,3 @@ def _options(settings: Settings) -> list[tuple[str, int]]:
         ("grpc.max_send_message_length", settings.max_message_bytes),
         ("grpc.so_reuseport", int(settings.reuse_port)),
     ]
-
-
-def _insight_service(artifacts: ServingArtifacts) -> Insight | None:
-    """server.insight.InsightService(artifacts), or None while that package is absent."""
-    try:
-        module = importlib.import_module("server.insight")
-    except ImportError:
-        logger.warning("server.insight is absent: Explain, GetClient, ... are UNIMPLEMENTED")
-        return None
-    service = getattr(module, "InsightService", None)
-    if service is None:
-        logger.warning("server.insight has no InsightService: Explain, ... are UNIMPLEMENTED")
-        return None
-    instance: Insight = service(artifacts)
-    return instance

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Protocol
+from typing import Protocol
 
 import grpc
 
@@ -15,7 +15,7 @@ from server.converters.scoring import (
     score_query,
     score_response,
 )
-from server.errors import Unimplemented, grpc_errors
+from server.errors import grpc_errors
 from server.logging_setup import current_request_id
 from server.scoring import Scorer
 
@@ -72,7 +72,7 @@ class Insight(Protocol):
 class CreditScoreServicer(credit_score_pb2_grpc.CreditScoreServiceServicer):
     """Score and ScoreBatch here; the other RPCs delegate to the insight service."""
 
-    def __init__(self, scorer: Scorer, insight: Insight | None) -> None:
+    def __init__(self, scorer: Scorer, insight: Insight) -> None:
         self._scorer = scorer
         self._insight = insight
 
@@ -95,7 +95,7 @@ class CreditScoreServicer(credit_score_pb2_grpc.CreditScoreServiceServicer):
     def Explain(
         self, request: credit_score_pb2.ExplainRequest, context: grpc.ServicerContext
     ) -> credit_score_pb2.ExplainResponse:
-        response = self._delegate("Explain").explain(request)
+        response = self._insight.explain(request)
         response.request_id = current_request_id()
         return response
 
@@ -103,27 +103,22 @@ class CreditScoreServicer(credit_score_pb2_grpc.CreditScoreServiceServicer):
     def GetClient(
         self, request: credit_score_pb2.GetClientRequest, context: grpc.ServicerContext
     ) -> credit_score_pb2.GetClientResponse:
-        return self._delegate("GetClient").get_client(request)
+        return self._insight.get_client(request)
 
     @grpc_errors
     def SearchClients(
         self, request: credit_score_pb2.SearchClientsRequest, context: grpc.ServicerContext
     ) -> credit_score_pb2.SearchClientsResponse:
-        return self._delegate("SearchClients").search_clients(request)
+        return self._insight.search_clients(request)
 
     @grpc_errors
     def ComparePeers(
         self, request: credit_score_pb2.ComparePeersRequest, context: grpc.ServicerContext
     ) -> credit_score_pb2.ComparePeersResponse:
-        return self._delegate("ComparePeers").compare_peers(request)
+        return self._insight.compare_peers(request)
 
     @grpc_errors
     def GetModelInfo(
         self, request: credit_score_pb2.GetModelInfoRequest, context: grpc.ServicerContext
     ) -> credit_score_pb2.GetModelInfoResponse:
-        return self._delegate("GetModelInfo").get_model_info(request)
-
-    def _delegate(self, method: str) -> Any:
-        if self._insight is None:
-            raise Unimplemented(f"{method} is not available in this server build")
-        return self._insight
+        return self._insight.get_model_info(request)

@@ -19,7 +19,7 @@ from server.converters.scoring import (
 )
 from server.errors import DomainError, FieldViolation, InvalidArgument
 from server.insight.cache import LruCache
-from server.insight.explainer import Attribution, LightGBMExplainer
+from server.insight.explainer import Attribution, Explainer, LightGBMExplainer
 from server.insight.explanation import ExplanationBuilder
 from server.insight.language import LANGUAGES, Language, check_language, parse_language
 from server.insight.model_info import model_info
@@ -53,17 +53,19 @@ class InsightService:
         artifacts: ServingArtifacts,
         *,
         scorer: Scorer | None = None,
+        explainer: Explainer | None = None,
         cache_entries: int = DEFAULT_CACHE_ENTRIES,
     ) -> None:
         """``scorer``: the Score RPC's scorer, so that Explain's score is Score's (one is built
-        over the same artifacts when not given)."""
+        over the same artifacts when not given); ``explainer``: the exact SHAP engine
+        (LightGBM's own TreeSHAP on the artifacts' booster when not given)."""
         started = time.perf_counter()
         self._artifacts = artifacts
         self._scorer = scorer or Scorer(artifacts, APPLICATION_FIELD_PATHS)
         self._store = ClientStore(artifacts.book, artifacts.catalog)
         population = ReferencePopulation(self._store)
         self._encoder = FeedEncoder(artifacts.spec)
-        self._explainer = LightGBMExplainer(artifacts.booster_path)
+        self._explainer = explainer or LightGBMExplainer(artifacts.booster_path)
         self._cache: LruCache[int, Attribution] = LruCache(cache_entries)
         self._explanations = ExplanationBuilder(artifacts.catalog, population)
         self._profiles = ProfileBuilder(self._store, convert.application_columns())
