@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo_output
 DEMO_CLIENTS ?= 30000
 
-.PHONY: demo test check venv gen-protos clean browser
+.PHONY: demo test check venv gen-protos clean browser bench bench-quick bench-setup
 
 venv: $(STAMP)
 
@@ -42,3 +42,14 @@ clean:
 
 gen-protos: $(STAMP)
 	$(PY) scripts/gen_protos.py
+
+# Benchmarks (see README): baselines that conflict with our pins live in .venv-bench.
+BENCH_ARTIFACTS ?= $(DEMO_DIR)/artifacts
+bench-setup:
+	bash benchmarks/setup_baselines.sh
+
+bench: $(STAMP)
+	$(PY) -m benchmarks run --artifacts $(BENCH_ARTIFACTS) --out benchmark_results $(if $(BENCH_MANY_TREES),--many-trees-artifacts $(BENCH_MANY_TREES))
+
+bench-quick: $(STAMP)
+	$(PY) -m benchmarks run --artifacts $(BENCH_ARTIFACTS) --out benchmark_results/quick --quick

@@ -1,0 +1,1 @@
+"""What a user would run instead of our server: REST + pickle, MLServer, perf_analyzer."""

@@ -1,0 +1,82 @@
+"""Command line: ``python -m benchmarks run|setup``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SETUP_SCRIPT = Path(__file__).resolve().parent / "setup_baselines.sh"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Latency / throughput benchmarks of the scoring server (loopback only).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="measure, write results.json / results.md / plots")
+    run.add_argument("--artifacts", type=Path, required=True, help="from model_build train")
+    run.add_argument("--out", type=Path, required=True, help="output directory")
+    run.add_argument("--quick", action="store_true", help="smoke test: < 2 minutes")
+    run.add_argument(
+        "--many-trees-artifacts",
+        type=Path,
+        default=None,
+        help="same features, >= 1000 trees (model_build train --config "
+        "benchmarks/trees_1000.toml): Explain on a large model",
+    )
+    run.add_argument(
+        "--bench-venv",
+        type=Path,
+        default=REPO_ROOT / ".venv-bench",
+        help="venv of the optional baselines (MLServer, perf_analyzer); see `setup`",
+    )
+    run.add_argument("--no-baselines", action="store_true", help="skip every baseline")
+    run.add_argument("-v", "--verbose", action="store_true", help="log each measurement")
+    setup = commands.add_parser(
+        "setup", help="install MLServer and perf_analyzer in the bench venv (root for apt)"
+    )
+    setup.add_argument("--bench-venv", type=Path, default=REPO_ROOT / ".venv-bench")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one sub-command; 2 on a bad argument."""
+    args = _parser().parse_args(argv)
+    if args.command == "setup":
+        env_line = {"BENCH_VENV": str(args.bench_venv)}
+        import os
+
+        return subprocess.run(
+            ["bash", str(SETUP_SCRIPT)], env={**os.environ, **env_line}, check=False
+        ).returncode
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not (args.artifacts / "model_card.json").is_file():
+        print(f"error: {args.artifacts} is not an artifacts directory", file=sys.stderr)
+        return 2
+    from benchmarks.runner import RunOptions, run
+
+    results = run(
+        RunOptions(
+            artifacts=args.artifacts,
+            out=args.out,
+            quick=args.quick,
+            many_trees_artifacts=args.many_trees_artifacts,
+            bench_venv=args.bench_venv,
+            baselines=not args.no_baselines,
+        )
+    )
+    print((args.out / "results.md").read_text(encoding="utf-8"))
+    print(f"results in {args.out} ({results['wall_seconds']:.0f} s)")
+    return 0

@@ -1,0 +1,151 @@
+"""Load generators for gRPC targets: sequential calls (sync stub) and N calls in flight (aio)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import grpc
+import numpy as np
+
+from benchmarks.stats import Budget, LatencySummary, measure, summarize
+
+__all__ = [
+    "CHANNEL_OPTIONS",
+    "LoadResult",
+    "SequentialResult",
+    "concurrent_load",
+    "cycling",
+    "sequential",
+]
+
+T = TypeVar("T")
+
+# As large as the server accepts (ScoreBatch of 1000 payloads, V2 batches).
+CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", 32 * 1024 * 1024),
+    ("grpc.max_send_message_length", 32 * 1024 * 1024),
+]
+
+AsyncCall = Callable[[int], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class SequentialResult:
+    """One call at a time: latency, and the rows per second that follow from it."""
+
+    latency: LatencySummary
+    rows_per_call: int = 1
+    seconds: float = 0.0
+
+    @property
+    def calls_per_second(self) -> float:
+        return self.latency.count / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "latency": self.latency.to_dict(),
+            "rows_per_call": self.rows_per_call,
+            "calls_per_second": self.calls_per_second,
+            "rows_per_second": self.calls_per_second * self.rows_per_call,
+        }
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """``concurrency`` calls kept in flight on one channel for a bounded time."""
+
+    concurrency: int
+    calls: int
+    seconds: float
+    latency: LatencySummary
+    errors: int = 0
+    first_error: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def calls_per_second(self) -> float:
+        return self.calls / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "concurrency": self.concurrency,
+            "calls": self.calls,
+            "seconds": self.seconds,
+            "calls_per_second": self.calls_per_second,
+            "errors": self.errors,
+            "first_error": self.first_error,
+            "latency": self.latency.to_dict(),
+        }
+
+
+def cycling(call: Callable[[T], object], items: Sequence[T]) -> Callable[[int], object]:
+    """``i -> call(items[i % len(items)])``: a measured call that cycles through its inputs."""
+    return lambda i: call(items[i % len(items)])
+
+
+def sequential(
+    call: Callable[[int], object], budget: Budget, rows_per_call: int = 1
+) -> tuple[SequentialResult, np.ndarray]:
+    """Latency of ``call(i)`` made one after the other (a blocking stub method), with the
+    samples (ns) for a CDF. The rate counts the timed calls only, not the warm-up."""
+    samples = measure(call, budget)
+    elapsed = float(samples.sum()) / 1e9
+    return SequentialResult(summarize(samples), rows_per_call, elapsed), samples
+
+
+def concurrent_load(
+    target: str,
+    make_call: Callable[[grpc.aio.Channel], AsyncCall],
+    concurrency: int,
+    budget: Budget,
+) -> LoadResult:
+    """Keep ``concurrency`` calls in flight (grpc.aio, one channel) until the budget is spent."""
+    return asyncio.run(_load(target, make_call, concurrency, budget))
+
+
+async def _load(
+    target: str,
+    make_call: Callable[[grpc.aio.Channel], AsyncCall],
+    concurrency: int,
+    budget: Budget,
+) -> LoadResult:
+    async with grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS) as channel:
+        call = make_call(channel)
+        await asyncio.gather(*(call(i) for i in range(min(budget.warmup, concurrency) or 1)))
+        for i in range(budget.warmup):
+            await call(i)
+        samples: list[int] = []
+        errors: list[str] = []
+        issued = 0
+        deadline = time.perf_counter() + budget.seconds
+        clock = time.perf_counter_ns
+
+        async def worker() -> None:
+            nonlocal issued
+            while issued < budget.count and time.perf_counter() < deadline:
+                i = issued
+                issued += 1
+                begun = clock()
+                try:
+                    await call(i)
+                except grpc.RpcError as error:
+                    errors.append(f"{error.code()}: {error.details()}")
+                    continue
+                samples.append(clock() - begun)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latency = summarize(np.asarray(samples or [0]))
+    return LoadResult(
+        concurrency=concurrency,
+        calls=len(samples),
+        seconds=elapsed,
+        latency=latency,
+        errors=len(errors),
+        first_error=errors[0] if errors else "",
+    )

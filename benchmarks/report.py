@@ -1,0 +1,395 @@
+"""Results on disk: results.json (every figure), results.md (tables with ratios), PNG plots."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["markdown", "ratios", "write_plots", "write_results"]
+
+
+def _get(tree: dict[str, Any], *keys: str) -> Any:
+    node: Any = tree
+    for key in keys:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _div(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b == 0 or math.isnan(a) or math.isnan(b):
+        return None
+    return a / b
+
+
+def ratios(results: dict[str, Any]) -> dict[str, Any]:
+    """The ratios the targets are stated in, all from figures of this one run."""
+    ours = results.get("ours", {})
+    score_p50 = _get(ours, "score_stored", "latency", "p50_ms")
+    floor_p50 = _get(results, "floor", "empty_call", "latency", "p50_ms")
+    health_p50 = _get(ours, "health_check", "latency", "p50_ms")
+    rest_p50 = _get(results, "baselines", "rest_pickle", "latency", "p50_ms")
+    ml_p50 = _get(
+        results, "baselines", "mlserver", "configs", "default", "single", "latency", "p50_ms"
+    )
+    ml1_p50 = _get(
+        results, "baselines", "mlserver", "configs", "omp_1_thread", "single", "latency", "p50_ms"
+    )
+    sizes = _get(ours, "score_batch", "stored") or {}
+    largest = max(sizes, key=int) if sizes else None
+    stored_rows = _get(sizes, largest, "rows_per_second") if largest else None
+    payload_rows = (
+        _get(ours, "score_batch", "payload", largest, "rows_per_second") if largest else None
+    )
+    ort_rows = _get(results, "inprocess", "engines", "onnxruntime", "batch", "rows_per_second")
+    return {
+        "score_p50_over_empty_call_p50": _div(score_p50, floor_p50),
+        "score_p50_over_health_check_p50": _div(score_p50, health_p50),
+        "score_payload_p50_over_empty_call_p50": _div(
+            _get(ours, "score_payload", "latency", "p50_ms"), floor_p50
+        ),
+        "rest_pickle_p50_over_score_p50": _div(rest_p50, score_p50),
+        "mlserver_default_p50_over_score_p50": _div(ml_p50, score_p50),
+        "mlserver_omp1_p50_over_score_p50": _div(ml1_p50, score_p50),
+        "score_batch_largest": int(largest) if largest else None,
+        # Stored clients are answered from the book's probabilities (no model run); payloads
+        # run the model: the target is judged on payloads.
+        "score_batch_payload_rows_per_s_over_onnxruntime_batch": _div(payload_rows, ort_rows),
+        "score_batch_stored_rows_per_s_over_onnxruntime_batch": _div(stored_rows, ort_rows),
+        "explain_p50_ms": _get(ours, "explain", "latency", "p50_ms"),
+        "explain_p50_ms_many_trees": _get(results, "explain_many_trees", "latency", "p50_ms"),
+    }
+
+
+def write_results(results: dict[str, Any], out: Path) -> Path:
+    path = out / "results.json"
+    path.write_text(json.dumps(results, indent=2, default=_jsonable), encoding="utf-8")
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _f(value: float | None, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _n(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _latency_row(name: str, entry: dict[str, Any] | None, floor: float | None) -> str:
+    latency = (entry or {}).get("latency")
+    if not latency:
+        return f"| {name} | – | – | – | – | – | – |"
+    ratio = _div(latency["p50_ms"], floor)
+    return (
+        f"| {name} | {_f(latency['p50_ms'])} | {_f(latency['p90_ms'])} | "
+        f"{_f(latency['p99_ms'])} | {_f(latency['p999_ms'])} | {latency['count']} | "
+        f"{_f(ratio, 2)} |"
+    )
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The run as Markdown tables: latency, load, batches, in process, baselines, targets."""
+    ours = results.get("ours", {})
+    floor = _get(results, "floor", "empty_call", "latency", "p50_ms")
+    machine = results["machine"]
+    lines = [
+        f"# Benchmark ({results['plan']})",
+        "",
+        f"Machine: {machine['cpu_model']}, {machine['logical_cores']} logical cores "
+        f"({machine['usable_cores']} usable); load average at start "
+        f"{results['load_average']['start']}, at end {results['load_average']['end']}. "
+        f"Python {machine['python']}, grpcio {machine['versions']['grpcio']}, "
+        f"onnxruntime {machine['versions']['onnxruntime']}, "
+        f"lightgbm {machine['versions']['lightgbm']}.",
+        f"Model: {results['model']['num_trees']} trees, {results['model']['features']} "
+        f"features; {results['model']['rows']} stored clients drawn. Wall time "
+        f"{results['wall_seconds']:.0f} s.",
+        "",
+        "## Sequential latency (ms), one call at a time",
+        "",
+        "| call | p50 | p90 | p99 | p99.9 | n | p50 / floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        _latency_row(
+            "floor: empty unary call (tiny server, same settings)",
+            _get(results, "floor", "empty_call"),
+            floor,
+        ),
+        _latency_row("floor 2: health Check on our server", ours.get("health_check"), floor),
+    ]
+    for key, label in (
+        ("score_stored", "Score (stored client)"),
+        ("score_payload", "Score (application payload)"),
+        ("explain", f"Explain ({results['model']['num_trees']} trees)"),
+        ("get_client", "GetClient"),
+        ("compare_peers", "ComparePeers"),
+        ("search_clients", "SearchClients"),
+    ):
+        lines.append(_latency_row(label, ours.get(key), floor))
+    many = results.get("explain_many_trees")
+    if many and many.get("latency"):
+        lines.append(_latency_row(f"Explain ({many['num_trees']} trees)", many, floor))
+    lines.append(_latency_row("V2 ModelInfer (1 row)", _get(ours, "model_infer", "1"), floor))
+    rest = _get(results, "baselines", "rest_pickle")
+    if rest and rest.get("latency"):
+        lines.append(_latency_row("baseline: REST + pickle (FastAPI)", rest, floor))
+    for config, entry in (_get(results, "baselines", "mlserver", "configs") or {}).items():
+        lines.append(_latency_row(f"baseline: MLServer {config}", entry.get("single"), floor))
+    lines += _load_table(ours)
+    lines += _batch_table(ours)
+    lines += _inprocess_table(results.get("inprocess", {}))
+    lines += _perf_table(_get(results, "baselines", "perf_analyzer"))
+    lines += _skipped(results.get("baselines", {}))
+    lines += _targets(results)
+    return "\n".join(lines) + "\n"
+
+
+def _load_table(ours: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "## Score under load (grpc.aio client, one channel, N calls in flight)",
+        "",
+        "| request | in flight | calls/s | p50 ms | p99 ms | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for kind, levels in (ours.get("score_concurrency") or {}).items():
+        for level in levels:
+            lines.append(
+                f"| {kind} | {level['concurrency']} | {_n(level['calls_per_second'])} | "
+                f"{_f(level['latency']['p50_ms'])} | {_f(level['latency']['p99_ms'])} | "
+                f"{level['errors']} |"
+            )
+    return lines
+
+
+def _batch_table(ours: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "## Batches: rows/s, one call at a time",
+        "",
+        "| rows per call | ScoreBatch stored | ScoreBatch payload | V2 ModelInfer | "
+        "p50 ms (stored) |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
+    stored = _get(ours, "score_batch", "stored") or {}
+    for size, entry in stored.items():
+        payload = _get(ours, "score_batch", "payload", size, "rows_per_second")
+        infer = _get(ours, "model_infer", size, "rows_per_second")
+        lines.append(
+            f"| {size} | {_n(entry['rows_per_second'])} | {_n(payload)} | {_n(infer)} | "
+            f"{_f(entry['latency']['p50_ms'])} |"
+        )
+    return lines
+
+
+def _inprocess_table(inprocess: dict[str, Any]) -> list[str]:
+    engines = inprocess.get("engines") or {}
+    if not engines:
+        return []
+    lines = [
+        "",
+        f"## In process ({inprocess['num_trees']} trees; many-trees model below if measured)",
+        "",
+        f"| engine | 1 row p50 ms | 1 row p99 ms | {inprocess['batch_size']} rows p50 ms | "
+        "rows/s (batch) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for source in (inprocess, inprocess.get("many_trees") or {}):
+        for name, entry in (source.get("engines") or {}).items():
+            suffix = f" ({source['num_trees']} trees)" if source is not inprocess else ""
+            lines.append(
+                f"| {name}{suffix} | {_f(entry['single']['latency']['p50_ms'])} | "
+                f"{_f(entry['single']['latency']['p99_ms'])} | "
+                f"{_f(entry['batch']['latency']['p50_ms'])} | "
+                f"{_n(entry['batch']['rows_per_second'])} |"
+            )
+    return lines
+
+
+def _perf_table(perf: dict[str, Any] | None) -> list[str]:
+    if not perf or perf.get("status") != "measured":
+        return []
+    lines = [
+        "",
+        "## perf_analyzer (C++ load generator) against our V2 endpoint, batch 1",
+        "",
+        "| concurrency | inferences/s | p50 ms | p90 ms | p99 ms |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for level in perf["levels"]:
+        lines.append(
+            f"| {level['concurrency']} | {_n(level['inferences_per_second'])} | "
+            f"{_f(level['p50_ms'])} | {_f(level['p90_ms'])} | {_f(level['p99_ms'])} |"
+        )
+    return lines
+
+
+def _skipped(baselines: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, entry in baselines.items():
+        if entry.get("status") in ("skipped", "failed"):
+            lines.append(f"- {name}: {entry['status']}: {entry.get('reason', '')}")
+        for config, sub in (entry.get("configs") or {}).items():
+            if sub.get("status") == "failed":
+                lines.append(f"- {name} {config}: failed: {sub.get('reason', '')[:300]}")
+    return ["", "## Baselines not measured", "", *lines] if lines else []
+
+
+def _targets(results: dict[str, Any]) -> list[str]:
+    r = results["ratios"]
+    rows = [
+        (
+            "Score (stored) p50 ≤ 1.3 × empty-call floor",
+            r["score_p50_over_empty_call_p50"],
+            "≤",
+            1.3,
+        ),
+        (
+            "Score (payload) p50 ≤ 1.3 × empty-call floor",
+            r["score_payload_p50_over_empty_call_p50"],
+            "≤",
+            1.3,
+        ),
+        ("REST+pickle p50 ≥ 20 × Score p50", r["rest_pickle_p50_over_score_p50"], "≥", 20.0),
+        (
+            "MLServer (default) p50 ≥ 2.5 × Score p50",
+            r["mlserver_default_p50_over_score_p50"],
+            "≥",
+            2.5,
+        ),
+        (
+            f"ScoreBatch({r['score_batch_largest']} payloads) rows/s ≥ 0.7 × in-process "
+            "onnxruntime",
+            r["score_batch_payload_rows_per_s_over_onnxruntime_batch"],
+            "≥",
+            0.7,
+        ),
+        (
+            f"(ScoreBatch({r['score_batch_largest']} stored ids) rows/s / in-process "
+            "onnxruntime; no model run)",
+            r["score_batch_stored_rows_per_s_over_onnxruntime_batch"],
+            "≥",
+            0.7,
+        ),
+        ("Explain p50 ≤ 5 ms (shipped model)", r["explain_p50_ms"], "≤", 5.0),
+        ("Explain p50 ≤ 5 ms (many-trees model)", r["explain_p50_ms_many_trees"], "≤", 5.0),
+    ]
+    lines = [
+        "",
+        "## Targets (ratios from this run)",
+        "",
+        "| target | measured | verdict |",
+        "| --- | ---: | --- |",
+    ]
+    for label, value, op, bound in rows:
+        if value is None:
+            verdict = "not measured"
+        else:
+            met = value <= bound if op == "≤" else value >= bound
+            verdict = "met" if met else "MISSED"
+        lines.append(f"| {label} | {_f(value, 2)} | {verdict} |")
+    return lines
+
+
+def write_plots(results: dict[str, Any], samples: dict[str, np.ndarray], out: Path) -> list[Path]:
+    """latency_cdf.png, throughput_vs_concurrency.png, batch_rows_per_s.png (matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = []
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for name in (
+        "empty_call",
+        "health_check",
+        "score_stored",
+        "score_payload",
+        "explain",
+        "model_infer_1",
+        "rest_pickle",
+        "mlserver_default",
+        "mlserver_omp_1_thread",
+    ):
+        if name in samples and len(samples[name]):
+            ms = np.sort(samples[name] / 1e6)
+            ax.plot(ms, np.arange(1, ms.size + 1) / ms.size, label=name)
+    ax.set_xscale("log")
+    ax.set_xlabel("latency (ms, log scale)")
+    ax.set_ylabel("fraction of calls")
+    ax.set_title("Latency CDF, sequential calls")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    paths.append(_save(fig, out / "latency_cdf.png"))
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for kind, levels in (_get(results, "ours", "score_concurrency") or {}).items():
+        ax.plot(
+            [lv["concurrency"] for lv in levels],
+            [lv["calls_per_second"] for lv in levels],
+            marker="o",
+            label=f"Score {kind} (grpc.aio client)",
+        )
+    perf = _get(results, "baselines", "perf_analyzer")
+    if perf and perf.get("status") == "measured":
+        ax.plot(
+            [lv["concurrency"] for lv in perf["levels"]],
+            [lv["inferences_per_second"] for lv in perf["levels"]],
+            marker="s",
+            label="V2 ModelInfer (perf_analyzer)",
+        )
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("calls in flight")
+    ax.set_ylabel("calls / s")
+    ax.set_title("Throughput vs concurrency")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    paths.append(_save(fig, out / "throughput_vs_concurrency.png"))
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for label, entries in (
+        ("ScoreBatch stored", _get(results, "ours", "score_batch", "stored")),
+        ("ScoreBatch payload", _get(results, "ours", "score_batch", "payload")),
+        ("V2 ModelInfer", _get(results, "ours", "model_infer")),
+    ):
+        if entries:
+            sizes = sorted(entries, key=int)
+            ax.plot(
+                [int(s) for s in sizes],
+                [entries[s]["rows_per_second"] for s in sizes],
+                marker="o",
+                label=label,
+            )
+    ort_rows = _get(results, "inprocess", "engines", "onnxruntime", "batch", "rows_per_second")
+    if ort_rows:
+        ax.axhline(ort_rows, linestyle="--", color="grey", label="in-process onnxruntime")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("rows per call")
+    ax.set_ylabel("rows / s")
+    ax.set_title("Batch size vs rows/s")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    paths.append(_save(fig, out / "batch_rows_per_s.png"))
+    return paths
+
+
+def _save(fig: Any, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return path

@@ -1,0 +1,144 @@
+"""One benchmark run: start what it needs, measure everything, write the results."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import report
+from benchmarks.baselines.mlserver import measure_mlserver
+from benchmarks.baselines.perf_analyzer import measure_perf_analyzer
+from benchmarks.baselines.rest_pickle import measure_rest_pickle
+from benchmarks.floor import measure_floor
+from benchmarks.inprocess import measure_inprocess
+from benchmarks.machine import load_average, machine_info
+from benchmarks.ours import fetch_applications, measure_explain, measure_ours
+from benchmarks.plan import FULL, QUICK, Plan
+from benchmarks.processes import HOST, Service, free_port, grpc_ready, start_service
+from benchmarks.workload import load_workload
+
+__all__ = ["RunOptions", "run"]
+
+logger = logging.getLogger(__name__)
+
+MANY_TREES = 1000
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """What ``python -m benchmarks run`` was asked."""
+
+    artifacts: Path
+    out: Path
+    quick: bool = False
+    # Artifacts of the same features with >= 1000 trees (benchmarks/trees_1000.toml), for
+    # Explain when the shipped model has fewer.
+    many_trees_artifacts: Path | None = None
+    bench_venv: Path = Path(".venv-bench")
+    baselines: bool = True
+
+
+def _start_server(artifacts: Path, log_dir: Path, name: str) -> tuple[Service, int]:
+    port = free_port()
+    command = [sys.executable, "-m", "server", "--artifacts", str(artifacts)]
+    command += ["--host", HOST, "--port", str(port), "--log-level", "WARNING"]
+    return start_service(name, command, log_dir, grpc_ready(port), timeout_seconds=180), port
+
+
+def run(options: RunOptions) -> dict[str, Any]:
+    """Measure, then write results.json, results.md and the plots under ``options.out``."""
+    plan: Plan = QUICK if options.quick else FULL
+    started = time.perf_counter()
+    out = options.out
+    out.mkdir(parents=True, exist_ok=True)
+    logs = out / "logs"
+    results: dict[str, Any] = {
+        "plan": plan.name,
+        "machine": machine_info(),
+        "load_average": {"start": load_average()},
+        "artifacts": str(options.artifacts),
+    }
+    samples: dict[str, np.ndarray] = {}
+    workload = load_workload(options.artifacts, plan.rows)
+    results["model"] = {
+        "num_trees": workload.num_trees,
+        "features": len(workload.feature_names),
+        "rows": len(workload.client_ids),
+    }
+
+    logger.info("floor")
+    results["floor"], samples["empty_call"] = measure_floor(plan, logs)
+
+    server, port = _start_server(options.artifacts, logs, "server")
+    try:
+        applications = fetch_applications(f"{HOST}:{port}", workload.client_ids)
+        results["ours"], ours_samples = measure_ours(f"{HOST}:{port}", workload, applications, plan)
+        samples.update(ours_samples)
+        baselines: dict[str, Any] = {}
+        if options.baselines:
+            baselines["perf_analyzer"] = measure_perf_analyzer(
+                workload, plan, options.bench_venv, port, out / "perf_analyzer"
+            )
+    finally:
+        server.stop()
+    results["explain_many_trees"] = _many_trees(options, plan, logs)
+
+    results["inprocess"] = measure_inprocess(workload, plan)
+    many = options.many_trees_artifacts
+    if many is not None and not options.quick and workload.num_trees < MANY_TREES:
+        results["inprocess"]["many_trees"] = measure_inprocess(
+            load_workload(many, plan.rows), plan, explainers_only=True
+        )
+
+    if options.baselines:
+        with tempfile.TemporaryDirectory(prefix="bench_") as scratch:
+            rest, samples["rest_pickle"] = measure_rest_pickle(
+                workload, plan, Path(scratch) / "rest"
+            )
+            baselines["rest_pickle"] = rest
+            configs = ("default",) if options.quick else None
+            ml, ml_samples = measure_mlserver(
+                workload, plan, options.bench_venv, Path(scratch) / "mlserver", configs
+            )
+            baselines["mlserver"] = ml
+            samples.update(ml_samples)
+    else:
+        reason = "--no-baselines"
+        baselines = {
+            name: {"status": "skipped", "reason": reason}
+            for name in ("perf_analyzer", "rest_pickle", "mlserver")
+        }
+    results["baselines"] = baselines
+    results["load_average"]["end"] = load_average()
+    results["wall_seconds"] = time.perf_counter() - started
+    results["ratios"] = report.ratios(results)
+    report.write_results(results, out)
+    (out / "results.md").write_text(report.markdown(results), encoding="utf-8")
+    report.write_plots(results, samples, out)
+    return results
+
+
+def _many_trees(options: RunOptions, plan: Plan, logs: Path) -> dict[str, Any]:
+    """Explain on the many-trees model, when the shipped one has fewer than 1000 trees."""
+    shipped = load_workload(options.artifacts, 1).num_trees
+    if shipped >= MANY_TREES:
+        return {"status": "skipped", "reason": f"the shipped model has {shipped} trees"}
+    if options.many_trees_artifacts is None:
+        return {
+            "status": "skipped",
+            "reason": "pass --many-trees-artifacts DIR (python -m model_build train --config "
+            "benchmarks/trees_1000.toml)",
+        }
+    workload = load_workload(options.many_trees_artifacts, plan.rows)
+    server, port = _start_server(options.many_trees_artifacts, logs, "server_many_trees")
+    try:
+        return {"status": "measured", **measure_explain(f"{HOST}:{port}", workload, plan.slow)}
+    finally:
+        server.stop()
