@@ -9,6 +9,7 @@ COPY server ./server
 COPY gradio_ui ./gradio_ui
 COPY benchmarks ./benchmarks
 COPY creditscore ./creditscore
+COPY inference ./inference
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim AS runtime
