@@ -35,6 +35,7 @@ __all__ = [
     "onnx_inputs",
     "onnx_inputs_from_records",
     "predict_native",
+    "predict_onnx",
 ]
 
 logger = logging.getLogger(__name__)
@@ -630,6 +631,14 @@ def make_session(path: str | Path) -> ort.InferenceSession:
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
+def predict_onnx(
+    session: ort.InferenceSession, spec: FeatureSpec, frame: pd.DataFrame
+) -> np.ndarray:
+    """Calibrated probability of each row of a feature frame, computed by the ONNX model."""
+    (exported,) = session.run([PROBABILITY_OUTPUT], onnx_inputs(frame, spec))
+    return np.asarray(exported, dtype=np.float64).reshape(-1)
+
+
 def check_parity(
     onnx_path: str | Path,
     booster: lgb.Booster | lgb.LGBMClassifier,
@@ -643,7 +652,7 @@ def check_parity(
     if len(frame) < min_rows:
         raise ValueError(f"parity needs at least {min_rows} rows, got {len(frame)}")
     native = predict_native(booster, spec, calibration, frame)
-    (exported,) = make_session(onnx_path).run([PROBABILITY_OUTPUT], onnx_inputs(frame, spec))
+    exported = predict_onnx(make_session(onnx_path), spec, frame)
     diff = np.abs(np.asarray(exported, dtype=np.float64).reshape(-1) - native)
     # A NaN on either side is a failure, not a silently ignored row.
     diff = np.where(np.isnan(diff), np.inf, diff)

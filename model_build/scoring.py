@@ -16,7 +16,7 @@ from model_build.errors import DataError
 from model_build.features import FeatureCatalog, build_feature_frame, history_features
 from model_build.loader import OrphanPolicy, load_dataset, read_table
 from model_build.metrics import Evaluation, evaluate
-from model_build.onnx_export import FeatureSpec, make_session, onnx_inputs
+from model_build.onnx_export import FeatureSpec, make_session, predict_onnx
 from model_build.schema import APPLICATION_TEST, APPLICATION_TRAIN
 
 __all__ = ["ScoreSummary", "ScoringModel", "evaluate_path", "score_path"]
@@ -55,8 +55,7 @@ class ScoringModel:
     def probability(self, applications: pd.DataFrame, history: pd.DataFrame | None) -> np.ndarray:
         """Probability of default of each cleaned application row, through ONNX."""
         frame = build_feature_frame(applications, history, self.catalog)
-        out = self.session.run(None, onnx_inputs(frame, self.spec))[0]
-        return np.asarray(out, dtype=np.float64).reshape(-1)
+        return predict_onnx(self.session, self.spec, frame)
 
 
 def score_path(

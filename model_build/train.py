@@ -32,7 +32,7 @@ from model_build.onnx_export import (
     encode_for_lightgbm,
     export_onnx,
     make_session,
-    onnx_inputs,
+    predict_onnx,
 )
 from model_build.progress import Stages
 from model_build.report import Importance, ReportInputs, write_report
@@ -214,12 +214,6 @@ def _export(
     return check_parity(paths.onnx, booster, spec, pair, rows, config.export.parity_tolerance)
 
 
-def _onnx_probability(paths: ArtifactPaths, spec: FeatureSpec, frame: pd.DataFrame) -> np.ndarray:
-    session = make_session(paths.onnx)
-    out = session.run(None, onnx_inputs(frame, spec))[0]
-    return np.asarray(out, dtype=np.float64).reshape(-1)
-
-
 def _write_client_book(
     paths: ArtifactPaths,
     dataset: Dataset,
@@ -243,7 +237,7 @@ def _write_client_book(
         test.insert(2, "oof_probability", np.nan)
         parts.append(test)
     book = pd.concat(parts)
-    probability = _onnx_probability(paths, spec, book)
+    probability = predict_onnx(make_session(paths.onnx), spec, book)
     book.insert(3, "probability", probability)
     book.insert(4, "decision", np.where(probability >= threshold, "REFUSE", "APPROVE"))
     book.index.name = "SK_ID_CURR"
