@@ -21,13 +21,16 @@ from scipy.special import expit
 
 __all__ = [
     "CATEGORICAL_INPUT",
+    "ENCODED_INPUT",
     "NUMERIC_INPUT",
     "PROBABILITY_OUTPUT",
+    "EncodedModel",
     "FeatureSpec",
     "ParityError",
     "calibrated_probability",
     "check_parity",
     "encode_for_lightgbm",
+    "encoded_model",
     "export_onnx",
     "load_calibration",
     "load_feature_spec",
@@ -43,6 +46,8 @@ logger = logging.getLogger(__name__)
 NUMERIC_INPUT = "numeric"
 CATEGORICAL_INPUT = "categorical"
 PROBABILITY_OUTPUT = "probability"
+# The graph's intermediate: numeric inputs then category codes, as one double matrix.
+ENCODED_INPUT = "features"
 
 # Missing categorical values travel through ONNX as "" because ONNX string tensors have no null.
 MISSING_STRING = ""
@@ -535,8 +540,8 @@ def _build_model(
         initializers += cat_initializers
         blocks.append("categorical_codes")
     if len(blocks) > 1:
-        nodes.append(helper.make_node("Concat", blocks, ["features"], axis=1))
-        features = "features"
+        nodes.append(helper.make_node("Concat", blocks, [ENCODED_INPUT], axis=1))
+        features = ENCODED_INPUT
     else:
         features = blocks[0]
     nodes.append(_tree_ensemble_node(ensemble, features, "raw_margin"))
@@ -602,7 +607,10 @@ def export_onnx(
 
 
 def _metadata(path: str | Path) -> dict[str, str]:
-    model = onnx.load_model(str(path), load_external_data=False)
+    return _metadata_of(onnx.load_model(str(path), load_external_data=False))
+
+
+def _metadata_of(model: onnx.ModelProto) -> dict[str, str]:
     return {prop.key: prop.value for prop in model.metadata_props}
 
 
@@ -621,14 +629,53 @@ def load_calibration(path: str | Path) -> tuple[float, float]:
 # ---------------------------------------------------------------------------------------------
 
 
-def make_session(path: str | Path) -> ort.InferenceSession:
-    """A single-threaded, fully optimised session: lowest latency for one request at a time."""
+def make_session(model: str | Path | bytes) -> ort.InferenceSession:
+    """A single-threaded, fully optimised session (of a file, or of a serialised model):
+    lowest latency for one request at a time."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    source = model if isinstance(model, bytes) else str(model)
+    return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+
+
+@dataclass(frozen=True)
+class EncodedModel:
+    """An exported model from its encoded input on: ``model`` takes ENCODED_INPUT (double
+    [N, len(spec.numeric) + len(spec.categorical)]: the numeric inputs, then each categorical
+    column's code, NaN when missing or unseen) and returns PROBABILITY_OUTPUT; ``codes``
+    gives the code of each category value, per categorical column, as the graph's
+    LabelEncoder has them. The same trees and calibration as the whole model: what is left
+    out is the string handling, for callers that encode categories themselves.
+    """
+
+    model: onnx.ModelProto
+    codes: dict[str, dict[str, float]]
+
+
+def encoded_model(path: str | Path) -> EncodedModel:
+    """The exported model at ``path`` cut at its encoded input (the whole model when it has
+    no categorical input: its numeric input is the encoded input then)."""
+    model = onnx.load_model(str(path))
+    spec = FeatureSpec.from_json(_metadata_of(model)[_META_SPEC])
+    if not spec.categorical:
+        return EncodedModel(model, {})
+    encoders = [node for node in model.graph.node if node.op_type == "LabelEncoder"]
+    if len(encoders) != 1:
+        raise ValueError(f"{path}: expected one LabelEncoder, found {len(encoders)}")
+    attributes = {a.name: a for a in encoders[0].attribute}
+    keys = [key.decode("utf-8") for key in attributes["keys_strings"].strings]
+    values = numpy_helper.to_array(attributes["values_tensor"].t).tolist()
+    names = spec.categorical_names
+    codes: dict[str, dict[str, float]] = {name: {} for name in names}
+    for key, code in zip(keys, values, strict=True):
+        column, _, value = key.partition(_KEY_SEPARATOR)
+        codes[names[int(column)]][value] = float(code)
+    inferred = onnx.shape_inference.infer_shapes(model)
+    cut = onnx.utils.Extractor(inferred).extract_model([ENCODED_INPUT], [PROBABILITY_OUTPUT])
+    return EncodedModel(cut, codes)
 
 
 def predict_onnx(

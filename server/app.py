@@ -12,14 +12,14 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from creditscore.v1 import credit_score_pb2, credit_score_pb2_grpc
+from creditscore.v1 import credit_score_pb2
 from inference import grpc_service_pb2, grpc_service_pb2_grpc
 from server.artifacts import ServingArtifacts, load_artifacts
-from server.converters.scoring import APPLICATION_FIELD_PATHS
+from server.converters.scoring import APPLICATION_FIELD_PATHS, ScoringWire
 from server.inference_v2 import InferenceStatistics, InferenceV2Servicer
 from server.insight import InsightService
 from server.scoring import Scorer
-from server.servicer import CreditScoreServicer, Readiness
+from server.servicer import CreditScoreServicer, Readiness, add_to_server
 from server.settings import Settings
 
 __all__ = ["SERVICE_NAMES", "ScoringServer", "create_server"]
@@ -85,9 +85,9 @@ def create_server(
         maximum_concurrent_rpcs=settings.max_concurrent_calls,
     )
     scorer = Scorer(artifacts, APPLICATION_FIELD_PATHS)
-    credit_score_pb2_grpc.add_CreditScoreServiceServicer_to_server(
-        CreditScoreServicer(scorer, InsightService(artifacts, scorer=scorer)), server
-    )
+    wire = ScoringWire(scorer.codes, scorer.model_version, scorer.threshold)
+    insight = InsightService(artifacts, scorer=scorer, wire=wire)
+    add_to_server(CreditScoreServicer(scorer, insight, wire), server)
     grpc_service_pb2_grpc.add_GRPCInferenceServiceServicer_to_server(
         InferenceV2Servicer(artifacts, readiness, InferenceStatistics()), server
     )

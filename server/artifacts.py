@@ -16,16 +16,21 @@ import pandas as pd
 from model_build.artifacts import ArtifactPaths, read_model_card
 from model_build.errors import ModelBuildError
 from model_build.features import FeatureCatalog
-from model_build.features.rows import FeedBuilder
+from model_build.features.application import RAW_CATEGORICAL_COLUMNS
+from model_build.features.rows import UNSET_CODE, CategoryCodes, FeedBuilder
 from model_build.onnx_export import (
     CATEGORICAL_INPUT,
+    ENCODED_INPUT,
     NUMERIC_INPUT,
     PROBABILITY_OUTPUT,
+    EncodedModel,
     FeatureSpec,
+    encoded_model,
     make_session,
     onnx_inputs,
 )
 from model_build.train import feature_spec
+from server.validation import accepted_values
 
 __all__ = [
     "ArtifactsError",
@@ -98,13 +103,16 @@ class ServingArtifacts:
       card            model_card.json as a dict (threshold, calibration, metrics, costs, ...)
       catalog         FeatureCatalog: every model feature in model order, vocabularies
       spec            FeatureSpec: ONNX inputs (numeric / categorical names and order)
-      session         onnxruntime session, tuned for single-row latency
+      session         onnxruntime session of model.onnx, tuned for single-row latency
+      encoded_session the same model from its encoded input on (EncodedModel): Score's
+                      engine, fed by feed_builder.encoded (no string handling in onnxruntime)
       booster_path    LightGBM text model, for exact TreeSHAP
       book            client book DataFrame indexed by SK_ID_CURR (split, TARGET,
                       oof_probability, probability, decision, then every catalog feature)
       features        ClientFeatures: the book's features in ONNX layout, by client
       history         HistoryStore: stored credit-history aggregates, by client
-      feed_builder    FeedBuilder: raw application rows + history rows -> ONNX feed
+      feed_builder    FeedBuilder: raw application rows + history rows -> ONNX feed; its
+                      ``codes`` number the accepted categorical values (validation.accepted_values)
       threshold       decision threshold: REFUSE when probability >= threshold
       model_version   the card's model_version
     """
@@ -114,6 +122,7 @@ class ServingArtifacts:
     catalog: FeatureCatalog
     spec: FeatureSpec
     session: ort.InferenceSession
+    encoded_session: ort.InferenceSession
     booster_path: Path
     book: pd.DataFrame
     features: ClientFeatures
@@ -125,6 +134,15 @@ class ServingArtifacts:
     def predict(self, feed: Mapping[str, np.ndarray]) -> np.ndarray:
         """Calibrated probabilities of default of an ONNX feed, float64 [rows]."""
         (probability,) = self.session.run([PROBABILITY_OUTPUT], feed)
+        return np.asarray(probability, dtype=np.float64).reshape(-1)
+
+    def predict_encoded(self, encoded: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities of default of encoded inputs (FeedBuilder.encoded)."""
+        # InferenceSession.run checks the feed's names on every call, about 20 µs of Python
+        # once caches are cold between requests; this feed is valid by construction, so the
+        # binding's own run is called when onnxruntime has it (it does up to 1.31).
+        run = getattr(self.encoded_session, "_sess", self.encoded_session).run
+        (probability,) = run([PROBABILITY_OUTPUT], {ENCODED_INPUT: encoded}, None)
         return np.asarray(probability, dtype=np.float64).reshape(-1)
 
 
@@ -144,19 +162,22 @@ def load_artifacts(root: Path) -> ServingArtifacts:
     catalog, spec = _catalog_and_spec(paths)
     threshold = _threshold(card, paths)
     session = _session(paths, spec)
+    encoded = _encoded(paths)
     book = _book(paths, catalog)
     history = _history(paths, set(book.index.tolist()))
+    codes = CategoryCodes(accepted_values(catalog))
     artifacts = ServingArtifacts(
         paths=paths,
         card=card,
         catalog=catalog,
         spec=spec,
         session=session,
+        encoded_session=make_session(encoded.model.SerializeToString()),
         booster_path=paths.booster,
         book=book,
         features=_client_features(book, spec),
         history=history,
-        feed_builder=FeedBuilder(spec, history.columns),
+        feed_builder=FeedBuilder(spec, history.columns, codes, encoded.codes),
         threshold=threshold,
         model_version=str(card.get("model_version", "")),
     )
@@ -213,6 +234,13 @@ def _session(paths: ArtifactPaths, spec: FeatureSpec) -> ort.InferenceSession:
     return session
 
 
+def _encoded(paths: ArtifactPaths) -> EncodedModel:
+    try:
+        return encoded_model(paths.onnx)
+    except Exception as error:  # onnx raises several types for a graph it cannot cut
+        raise ArtifactsError(f"{paths.onnx}: cannot cut at its encoded input ({error})") from None
+
+
 def _book(paths: ArtifactPaths, catalog: FeatureCatalog) -> pd.DataFrame:
     try:
         book = pd.read_parquet(paths.client_book)
@@ -265,7 +293,14 @@ def _check_book_scores(artifacts: ServingArtifacts) -> None:
     features = artifacts.features
     count = len(features.client_ids)
     rows = np.unique(np.linspace(0, count - 1, num=min(count, CHECKED_CLIENTS)).astype(np.intp))
-    rescored = artifacts.predict(features.feed(rows))
+    feed = features.feed(rows)
+    rescored = artifacts.predict(feed)
+    encoded = artifacts.predict_encoded(_encoded_input(artifacts, feed))
+    if not np.array_equal(rescored, encoded):
+        raise ArtifactsError(
+            f"{artifacts.paths.onnx}: the model cut at its encoded input disagrees with the "
+            "whole model; the model file is damaged, re-export it"
+        )
     stored = features.probability[rows]
     gap = np.abs(rescored - stored)
     if not np.all(gap <= CHECK_TOLERANCE):
@@ -276,3 +311,17 @@ def _check_book_scores(artifacts: ServingArtifacts) -> None:
             f"{artifacts.paths.onnx.name} (client {client}: {stored[worst]!r} vs "
             f"{rescored[worst]!r}); the artifacts are inconsistent, retrain or restore them"
         )
+
+
+def _encoded_input(artifacts: ServingArtifacts, feed: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The encoded input of an ONNX feed, through the codes the feed builder uses."""
+    blocks = [feed[NUMERIC_INPUT]]
+    if artifacts.spec.categorical:
+        strings = feed[CATEGORICAL_INPUT]
+        raw = artifacts.feed_builder.codes
+        columns = [RAW_CATEGORICAL_COLUMNS.index(name) for name in artifacts.spec.categorical]
+        codes = np.full((len(strings), len(RAW_CATEGORICAL_COLUMNS)), UNSET_CODE, np.int16)
+        for k, column in enumerate(columns):
+            codes[:, column] = [raw.code_of(column, value) for value in strings[:, k].tolist()]
+        blocks.append(artifacts.feed_builder.encoded_categories(codes))
+    return np.hstack(blocks)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from model_build.features.application import RAW_CATEGORICAL_COLUMNS, RAW_NUMERIC_COLUMNS
-from model_build.features.rows import clean_raw_application
+from model_build.features.application import (
+    RAW_CATEGORICAL_COLUMNS,
+    RAW_NUMERIC_COLUMNS,
+)
+from model_build.features.rows import UNSET_CODE
 from server.artifacts import ServingArtifacts
 from server.errors import (
     DeadlineExceeded,
@@ -23,7 +26,9 @@ from server.validation import ApplicationValidator
 
 __all__ = [
     "ApplicationRows",
+    "BatchScores",
     "Decision",
+    "ScoreQueries",
     "ScoreQuery",
     "ScoreResult",
     "Scorer",
@@ -36,6 +41,8 @@ logger = logging.getLogger(__name__)
 # Rows per onnxruntime call in a batch: large enough to amortise the call, small enough to
 # check the caller's deadline between calls.
 CHUNK_ROWS = 512
+
+_NOTHING_TO_SCORE = FieldViolation("application", "set client_id, application or both")
 
 # Seconds left before the caller's deadline, or None without a deadline.
 TimeRemaining = Callable[[], float | None]
@@ -69,21 +76,20 @@ class ApplicationRows:
     """Application payloads as received, one row each, before validation and cleaning.
 
     ``numeric``: float64 [rows, len(RAW_NUMERIC_COLUMNS)], NaN where unset (the anomaly flag
-    columns are ignored); ``categorical``: object [rows, len(RAW_CATEGORICAL_COLUMNS)], str or
-    None where unset; ``non_finite``: (row, Kaggle column) of values sent as NaN or infinite.
+    columns are ignored); ``codes``: int16 [rows, len(RAW_CATEGORICAL_COLUMNS)], each value's
+    code in the served CategoryCodes (``ServingArtifacts.feed_builder.codes``), UNSET_CODE
+    where unset and UNKNOWN_CODE for a value outside them; ``non_finite``: (row, Kaggle column)
+    of numbers sent as NaN or infinite; ``unknown``: (row, Kaggle column) -> the text of each
+    UNKNOWN_CODE cell.
     """
 
     numeric: np.ndarray
-    categorical: np.ndarray
+    codes: np.ndarray
     non_finite: tuple[tuple[int, str], ...] = ()
+    unknown: Mapping[tuple[int, str], str] = field(default_factory=dict)
 
-    @classmethod
-    def empty(cls, rows: int) -> ApplicationRows:
-        """``rows`` rows with every field unset, for a converter to fill."""
-        return cls(
-            np.full((rows, len(RAW_NUMERIC_COLUMNS)), np.nan),
-            np.full((rows, len(RAW_CATEGORICAL_COLUMNS)), None, dtype=object),
-        )
+    def __len__(self) -> int:
+        return len(self.numeric)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,110 +101,221 @@ class ScoreQuery:
     application_row: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class ScoreQueries:
+    """Several queries as arrays: item i is the stored client ``client_ids[i]`` when
+    ``has_client[i]``, and row i of its ApplicationRows when ``has_application[i]`` (both:
+    the payload with the stored client's credit history)."""
+
+    client_ids: np.ndarray  # int64 [items]
+    has_client: np.ndarray  # bool [items]
+    has_application: np.ndarray  # bool [items]
+
+    def __len__(self) -> int:
+        return len(self.client_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchScores:
+    """The outcome of each item: its probability, or its own error (NotFound,
+    InvalidArgument) in ``errors``, where ``probabilities`` is NaN."""
+
+    probabilities: np.ndarray  # float64 [items]
+    errors: Mapping[int, DomainError]
+
+
 class Scorer:
     """Scores queries with the served model; immutable, shared by every call."""
 
     def __init__(self, artifacts: ServingArtifacts, field_paths: Mapping[str, str]) -> None:
         """``field_paths`` maps a Kaggle column to its field path in errors."""
         self.artifacts = artifacts
-        self.validator = ApplicationValidator(artifacts.catalog, field_paths)
-        self._threshold = artifacts.threshold
-        self._version = artifacts.model_version
+        self.codes = artifacts.feed_builder.codes
+        self.validator = ApplicationValidator(self.codes, field_paths)
+        self.threshold = artifacts.threshold
+        self.model_version = artifacts.model_version
+        # Stored clients by id, sorted, for vectorised lookups.
+        ids = artifacts.features.client_ids
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted_ids = ids[self._order]
 
     def score(self, query: ScoreQuery, rows: ApplicationRows | None) -> ScoreResult:
-        """Score one query; raises InvalidArgument or NotFound."""
-        (outcome,) = self.score_batch([query], rows)
-        if isinstance(outcome, DomainError):
-            raise outcome
-        return outcome
+        """Score one query; raises InvalidArgument or NotFound.
 
-    def score_batch(
-        self,
-        queries: Sequence[ScoreQuery],
-        rows: ApplicationRows | None,
-        time_remaining: TimeRemaining = no_deadline,
-    ) -> list[ScoreResult | DomainError]:
-        """Each query's result, or its own InvalidArgument / NotFound; payloads go through
-        onnxruntime together. Raises DeadlineExceeded when the caller's deadline passes."""
-        outcomes: list[ScoreResult | DomainError | None] = [None] * len(queries)
+        The rules of ``score_items`` for one item, written for the latency of a single call:
+        a handful of steps, no per-batch array set-up.
+        """
+        client_id = query.client_id
         stored = self.artifacts.features
-        invalid = self._violations(rows)
-        payloads: list[tuple[int, ScoreQuery]] = []
-        for i, query in enumerate(queries):
-            error = self._query_error(query, invalid)
-            if error is not None:
-                outcomes[i] = error
-            elif query.application_row is None:
-                # The book's probability was computed by this very model (checked at start-up).
-                row = stored.row_of[query.client_id]  # type: ignore[index]
-                outcomes[i] = self._result(query.client_id, float(stored.probability[row]))
-            else:
-                payloads.append((i, query))
-        if payloads:
-            assert rows is not None  # a payload query names a row of rows
-            probabilities = self._payload_probabilities(
-                [q for _, q in payloads], rows, time_remaining
-            )
-            for (i, query), probability in zip(payloads, probabilities.tolist(), strict=True):
-                outcomes[i] = self._result(query.client_id, probability)
-        return outcomes  # type: ignore[return-value]
+        if client_id is not None and client_id not in stored.row_of:
+            raise NotFound(f"client {client_id} is not a stored client")
+        if query.application_row is None or rows is None:
+            if client_id is None:
+                raise InvalidArgument([_NOTHING_TO_SCORE])
+            # The book's probability was computed by this very model (checked at start-up).
+            return self.result(client_id, float(stored.probability[stored.row_of[client_id]]))
+        one = _one_row(rows, query.application_row)
+        if one.non_finite or one.unknown or self.validator.any_broken(one.numeric, one.codes):
+            found = self.validator.violations(one.numeric, one.codes, one.non_finite, one.unknown)
+            raise InvalidArgument(found[0])
+        history = None if client_id is None else self.artifacts.history.rows_of([client_id])
+        encoded = self.artifacts.feed_builder.encoded(one.numeric, one.codes, history)
+        return self.result(client_id, float(self.artifacts.predict_encoded(encoded)[0]))
+
+    def score_items(
+        self,
+        queries: ScoreQueries,
+        rows: ApplicationRows,
+        time_remaining: TimeRemaining = no_deadline,
+    ) -> BatchScores:
+        """Each item's probability, or its own InvalidArgument / NotFound; payloads go through
+        onnxruntime together. Raises DeadlineExceeded when the caller's deadline passes."""
+        probabilities = np.full(len(queries), np.nan)
+        errors = self._errors(queries, rows)
+        stored = queries.has_client & ~queries.has_application
+        payloads = queries.has_application
+        if errors:
+            failed = np.zeros(len(queries), dtype=bool)
+            failed[list(errors)] = True
+            stored, payloads = stored & ~failed, payloads & ~failed
+        if stored.any():
+            # The book's probability was computed by this very model (checked at start-up).
+            book_rows = self._book_rows(queries.client_ids[stored])
+            probabilities[stored] = self.artifacts.features.probability[book_rows]
+        items = np.flatnonzero(payloads)
+        if len(items):
+            probabilities[items] = self._payload_probabilities(items, queries, rows, time_remaining)
+        return BatchScores(probabilities, errors)
+
+    def result(self, client_id: int | None, probability: float) -> ScoreResult:
+        """The ScoreResult of a probability."""
+        decision = Decision.REFUSE if probability >= self.threshold else Decision.APPROVE
+        return ScoreResult(client_id, probability, decision, self.threshold, self.model_version)
 
     def model_inputs(
         self, query: ScoreQuery, rows: ApplicationRows | None
     ) -> dict[str, np.ndarray]:
         """The ONNX feed (one row) of a query, as Score computes it; raises like score()."""
-        error = self._query_error(query, self._violations(rows))
-        if error is not None:
-            raise error
+        queries, one_row = _single(query, rows)
+        errors = self._errors(queries, one_row)
+        if errors:
+            raise errors[0]
         if query.application_row is None:
             row = self.artifacts.features.row_of[query.client_id]  # type: ignore[index]
             return self.artifacts.features.feed(np.asarray([row]))
-        assert rows is not None
-        return self._payload_feed([query], rows)
+        return self._payload_feed(np.zeros(1, dtype=np.intp), queries, one_row)
 
-    def _violations(self, rows: ApplicationRows | None) -> dict[int, list[FieldViolation]]:
-        if rows is None or len(rows.numeric) == 0:
-            return {}
-        return self.validator.violations(rows.numeric, rows.categorical, rows.non_finite)
+    def _errors(self, queries: ScoreQueries, rows: ApplicationRows) -> dict[int, DomainError]:
+        """Each failing item's error: nothing to score, an unknown client, a bad payload."""
+        errors: dict[int, DomainError] = {}
+        has_client, has_application = queries.has_client, queries.has_application
+        if not (has_client | has_application).all():
+            for i in np.flatnonzero(~(has_client | has_application)).tolist():
+                errors[i] = InvalidArgument([_NOTHING_TO_SCORE])
+        if has_client.any():
+            unknown = has_client & ~self._known(queries.client_ids)
+            for i in np.flatnonzero(unknown).tolist():
+                client = int(queries.client_ids[i])
+                errors.setdefault(i, NotFound(f"client {client} is not a stored client"))
+        if has_application.any():
+            for i, violations in self._violations(has_application, rows).items():
+                errors.setdefault(i, InvalidArgument(violations))
+        return errors
 
-    def _query_error(
-        self, query: ScoreQuery, invalid: Mapping[int, list[FieldViolation]]
-    ) -> DomainError | None:
-        if query.client_id is None and query.application_row is None:
-            return InvalidArgument(
-                [FieldViolation("application", "set client_id, application or both")]
+    def _violations(
+        self, has_application: np.ndarray, rows: ApplicationRows
+    ) -> dict[int, list[FieldViolation]]:
+        if has_application.all():
+            return self.validator.violations(
+                rows.numeric, rows.codes, rows.non_finite, rows.unknown
             )
-        if query.client_id is not None and query.client_id not in self.artifacts.features.row_of:
-            return NotFound(f"client {query.client_id} is not a stored client")
-        if query.application_row is not None and query.application_row in invalid:
-            return InvalidArgument(invalid[query.application_row])
-        return None
+        # Rows of items without an application are blank: leave them out.
+        applications = np.flatnonzero(has_application)
+        position = {row: k for k, row in enumerate(applications.tolist())}
+        found = self.validator.violations(
+            rows.numeric[applications],
+            rows.codes[applications],
+            [(position[r], c) for r, c in rows.non_finite if r in position],
+            {(position[r], c): v for (r, c), v in rows.unknown.items() if r in position},
+        )
+        return {int(applications[k]): violations for k, violations in found.items()}
+
+    def _known(self, client_ids: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(self._sorted_ids, client_ids)
+        at[at == len(self._sorted_ids)] = 0
+        return self._sorted_ids[at] == client_ids
+
+    def _book_rows(self, client_ids: np.ndarray) -> np.ndarray:
+        """Book rows of stored clients (all known)."""
+        return self._order[np.searchsorted(self._sorted_ids, client_ids)]
 
     def _payload_feed(
-        self, queries: Sequence[ScoreQuery], rows: ApplicationRows
+        self, items: np.ndarray, queries: ScoreQueries, rows: ApplicationRows
     ) -> dict[str, np.ndarray]:
-        positions = np.asarray([q.application_row for q in queries], dtype=np.intp)
-        # Fancy indexing copies, so cleaning in place leaves the caller's rows untouched.
-        raw = clean_raw_application(rows.numeric[positions], rows.categorical[positions])
-        client_ids = [q.client_id for q in queries]
-        history = None
-        if any(c is not None for c in client_ids):
-            history = self.artifacts.history.rows_of(client_ids)
-        return self.artifacts.feed_builder.feed(raw, history)
+        """The ONNX feed (model.onnx's inputs) of payload items."""
+        return self.artifacts.feed_builder.feed(*self._payload_inputs(items, queries, rows))
+
+    def _payload_inputs(
+        self, items: np.ndarray, queries: ScoreQueries, rows: ApplicationRows
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Raw rows, codes and history rows (None: no item has a stored client) of items."""
+        all_rows = len(items) == len(rows)
+        numeric = rows.numeric if all_rows else rows.numeric[items]
+        codes = rows.codes if all_rows else rows.codes[items]
+        with_history = queries.has_client[items]
+        if not with_history.any():
+            return numeric, codes, None
+        clients = queries.client_ids[items].tolist()
+        history = self.artifacts.history.rows_of(
+            [c if h else None for c, h in zip(clients, with_history.tolist(), strict=True)]
+        )
+        return numeric, codes, history
 
     def _payload_probabilities(
-        self, queries: Sequence[ScoreQuery], rows: ApplicationRows, time_remaining: TimeRemaining
+        self,
+        items: np.ndarray,
+        queries: ScoreQueries,
+        rows: ApplicationRows,
+        time_remaining: TimeRemaining,
     ) -> np.ndarray:
         parts = []
-        for start in range(0, len(queries), CHUNK_ROWS):
+        for start in range(0, len(items), CHUNK_ROWS):
             _check_deadline(time_remaining)
-            feed = self._payload_feed(queries[start : start + CHUNK_ROWS], rows)
-            parts.append(self.artifacts.predict(feed))
+            inputs = self._payload_inputs(items[start : start + CHUNK_ROWS], queries, rows)
+            # The model cut at its encoded input: the same trees and calibration as
+            # model.onnx (checked at start-up), without onnxruntime's string handling.
+            encoded = self.artifacts.feed_builder.encoded(*inputs)
+            parts.append(self.artifacts.predict_encoded(encoded))
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
-    def _result(self, client_id: int | None, probability: float) -> ScoreResult:
-        decision = Decision.REFUSE if probability >= self._threshold else Decision.APPROVE
-        return ScoreResult(client_id, probability, decision, self._threshold, self._version)
+
+def _single(
+    query: ScoreQuery, rows: ApplicationRows | None
+) -> tuple[ScoreQueries, ApplicationRows]:
+    """One query as ScoreQueries, with its application (if any) as the only row."""
+    queries = ScoreQueries(
+        np.asarray([query.client_id or 0], dtype=np.int64),
+        np.asarray([query.client_id is not None]),
+        np.asarray([query.application_row is not None]),
+    )
+    if rows is None or query.application_row is None:
+        return queries, ApplicationRows(
+            np.full((1, len(RAW_NUMERIC_COLUMNS)), np.nan),
+            np.full((1, len(RAW_CATEGORICAL_COLUMNS)), UNSET_CODE, dtype=np.int16),
+        )
+    return queries, _one_row(rows, query.application_row)
+
+
+def _one_row(rows: ApplicationRows, row: int) -> ApplicationRows:
+    """Row ``row`` of ``rows`` alone (``rows`` itself when it is its only row)."""
+    if row == 0 and len(rows) == 1:
+        return rows
+    return ApplicationRows(
+        rows.numeric[row : row + 1],
+        rows.codes[row : row + 1],
+        tuple((0, c) for r, c in rows.non_finite if r == row),
+        {(0, c): v for (r, c), v in rows.unknown.items() if r == row},
+    )
 
 
 def _check_deadline(time_remaining: TimeRemaining) -> None:

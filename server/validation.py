@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from model_build.features import FeatureCatalog
@@ -14,6 +15,7 @@ from model_build.features.application import (
     RAW_CATEGORICAL_COLUMNS,
     RAW_NUMERIC_COLUMNS,
 )
+from model_build.features.rows import UNKNOWN_CODE, CategoryCodes
 from model_build.schema import ANOMALY_DAYS, APPLICATION_TEST
 from server.errors import FieldViolation
 
@@ -28,6 +30,7 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "ApplicationValidator",
     "Bound",
+    "accepted_values",
 ]
 
 DAYS_PER_YEAR = 365.25
@@ -241,15 +244,22 @@ _INDEX = {name: j for j, name in enumerate(RAW_NUMERIC_COLUMNS)}
 _FIELD_ORDER = {column.name: k for k, column in enumerate(APPLICATION_TEST.columns)}
 
 
+def accepted_values(catalog: FeatureCatalog) -> tuple[tuple[str, ...], ...]:
+    """Accepted values of each raw categorical column (RAW_CATEGORICAL_COLUMNS order): the
+    model's vocabulary, then Kaggle's documented values."""
+    return tuple(_allowed_values(name, catalog) for name in RAW_CATEGORICAL_COLUMNS)
+
+
 class ApplicationValidator:
     """Checks raw application rows against the contract; immutable, shared by every call.
 
     Rows are the converter's matrices before cleaning: ``numeric`` float64
-    [rows, len(RAW_NUMERIC_COLUMNS)] with NaN where unset, ``categorical`` object
-    [rows, len(RAW_CATEGORICAL_COLUMNS)] with None where unset.
+    [rows, len(RAW_NUMERIC_COLUMNS)] with NaN where unset, ``codes`` int16
+    [rows, len(RAW_CATEGORICAL_COLUMNS)] in ``codes`` (whose values are the accepted ones:
+    ``accepted_values``), UNKNOWN_CODE for anything else.
     """
 
-    def __init__(self, catalog: FeatureCatalog, field_paths: Mapping[str, str]) -> None:
+    def __init__(self, codes: CategoryCodes, field_paths: Mapping[str, str]) -> None:
         """``field_paths`` maps a Kaggle column to its reported path (application.amt_credit)."""
         self._paths = dict(field_paths)
         count = len(RAW_NUMERIC_COLUMNS)
@@ -264,30 +274,39 @@ class ApplicationValidator:
         self._family = _INDEX["CNT_FAM_MEMBERS"]
         self._required = np.asarray([_INDEX[name] for name in REQUIRED_COLUMNS], dtype=np.intp)
         self._credit, self._annuity = _INDEX["AMT_CREDIT"], _INDEX["AMT_ANNUITY"]
-        self._allowed = tuple(_allowed_values(name, catalog) for name in RAW_CATEGORICAL_COLUMNS)
-        self._allowed_sets = tuple(frozenset(values) for values in self._allowed)
+        self._allowed = codes.values
+        # The arguments of the rule kernels after the rows.
+        self._rules = (
+            self._low, self._high, self._employed, self._family, self._required, self._credit,
+            self._annuity,
+        )  # fmt: skip
 
-    def allowed_values(self, column: str) -> tuple[str, ...]:
-        """Accepted values of a categorical column: the model's vocabulary plus Kaggle's."""
-        return self._allowed[RAW_CATEGORICAL_COLUMNS.index(column)]
+    def any_broken(self, numeric: np.ndarray, codes: np.ndarray) -> bool:
+        """Whether a row breaks a rule, non-finite values aside (then ``violations`` tells
+        which); one compiled pass, the cost of a valid request."""
+        return bool(_any_broken(numeric, codes, *self._rules))
 
     def violations(
         self,
         numeric: np.ndarray,
-        categorical: np.ndarray,
+        codes: np.ndarray,
         non_finite: Iterable[tuple[int, str]] = (),
+        unknown: Mapping[tuple[int, str], str] | None = None,
     ) -> dict[int, list[FieldViolation]]:
         """Violations of each bad row (rows absent from the result are valid).
 
         ``non_finite`` lists (row, column) cells that were set to NaN or an infinity, which
-        the matrix cannot tell from an unset value.
+        the matrix cannot tell from an unset value; ``unknown`` gives the text of
+        UNKNOWN_CODE cells.
         """
+        if not non_finite and not unknown and not self.any_broken(numeric, codes):
+            return {}
         found: dict[int, list[tuple[int, FieldViolation]]] = {}
         reported = set(non_finite)
         for row, column in sorted(reported):
             self._add(found, row, column, "must be a finite number (leave it unset when missing)")
-        self._numeric_violations(numeric, found, reported)
-        self._categorical_violations(categorical, found)
+        self._numeric_violations(numeric, codes, found, reported)
+        self._categorical_violations(codes, unknown or {}, found)
         return {
             row: [violation for _, violation in sorted(items, key=lambda item: item[0])]
             for row, items in sorted(found.items())
@@ -296,26 +315,16 @@ class ApplicationValidator:
     def _numeric_violations(
         self,
         numeric: np.ndarray,
+        codes: np.ndarray,
         found: dict[int, list[tuple[int, FieldViolation]]],
         reported: set[tuple[int, str]],
     ) -> None:
         """Bounds, required fields and the loan term; cells in ``reported`` (non-finite
         values, already reported) are not reported again."""
-        # Comparisons with NaN (unset) are False, so unset fields pass every bound.
-        bad = (numeric < self._low) | (numeric > self._high)
-        bad[:, self._employed] &= numeric[:, self._employed] != ANOMALY_DAYS
-        bad[:, self._family] |= numeric[:, self._family] % 1 > 0
-        missing = np.isnan(numeric[:, self._required])
+        bad, missing, bad_term = _rule_breaks(numeric, codes, *self._rules)
         credit, annuity = numeric[:, self._credit], numeric[:, self._annuity]
-        # The term credit / annuity, compared without dividing: annuity > 0 is checked first.
-        bad_term = (
-            (credit > 0)
-            & (annuity > 0)
-            & ((credit < MIN_TERM_MONTHS * annuity) | (credit > MAX_TERM_MONTHS * annuity))
-        )
-        if not (bad.any() or missing.any() or bad_term.any()):
-            return
-        term = credit / np.where(annuity > 0, annuity, np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = credit / np.where(annuity > 0, annuity, np.nan)
         for row, j in zip(*np.nonzero(bad), strict=True):
             column = RAW_NUMERIC_COLUMNS[j]
             if (int(row), column) not in reported:
@@ -337,19 +346,21 @@ class ApplicationValidator:
             )
 
     def _categorical_violations(
-        self, categorical: np.ndarray, found: dict[int, list[tuple[int, FieldViolation]]]
+        self,
+        codes: np.ndarray,
+        unknown: Mapping[tuple[int, str], str],
+        found: dict[int, list[tuple[int, FieldViolation]]],
     ) -> None:
-        allowed = self._allowed_sets
-        for row, values in enumerate(categorical.tolist()):
-            for k, value in enumerate(values):
-                if value is not None and value not in allowed[k]:
-                    self._add(
-                        found,
-                        row,
-                        RAW_CATEGORICAL_COLUMNS[k],
-                        f"unknown value {value!r}; allowed values: "
-                        + ", ".join(repr(v) for v in self._allowed[k]),
-                    )
+        for row, k in zip(*np.nonzero(codes == UNKNOWN_CODE), strict=True):
+            column = RAW_CATEGORICAL_COLUMNS[k]
+            value = unknown.get((int(row), column), "")
+            self._add(
+                found,
+                int(row),
+                column,
+                f"unknown value {value!r}; allowed values: "
+                + ", ".join(repr(v) for v in self._allowed[k]),
+            )
 
     def _add(
         self,
@@ -360,6 +371,97 @@ class ApplicationValidator:
     ) -> None:
         violation = FieldViolation(self._paths.get(column, column), description)
         found.setdefault(row, []).append((_FIELD_ORDER.get(column, len(_FIELD_ORDER)), violation))
+
+
+_jit = numba.njit(cache=True)
+
+
+@_jit
+def _row_breaks(
+    row: np.ndarray,
+    codes: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    employed: int,
+    family: int,
+    required: np.ndarray,
+    credit: int,
+    annuity: int,
+    bad: np.ndarray,
+    missing: np.ndarray,
+) -> tuple[bool, bool]:
+    """The rules on one row: fills ``bad`` (cells out of bounds) and ``missing`` (required
+    cells unset); returns (any rule broken, bad loan term). An unknown category
+    (UNKNOWN_CODE in ``codes``) breaks a rule too."""
+    broken = False
+    for j in range(len(row)):
+        # Comparisons with NaN (unset) are False: unset fields pass every bound.
+        out = row[j] < low[j] or row[j] > high[j]
+        if j == employed:
+            out = out and row[j] != ANOMALY_DAYS
+        elif j == family:
+            out = out or row[j] % 1.0 > 0
+        bad[j] = out
+        broken |= out
+    for k in range(len(required)):
+        missing[k] = np.isnan(row[required[k]])
+        broken |= missing[k]
+    # The term credit / annuity, compared without dividing: annuity > 0 is checked first.
+    c, a = row[credit], row[annuity]
+    bad_term = c > 0 and a > 0 and (c < MIN_TERM_MONTHS * a or c > MAX_TERM_MONTHS * a)
+    for code in codes:
+        broken |= code == UNKNOWN_CODE
+    return broken or bad_term, bad_term
+
+
+@_jit
+def _any_broken(
+    numeric: np.ndarray,
+    codes: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    employed: int,
+    family: int,
+    required: np.ndarray,
+    credit: int,
+    annuity: int,
+) -> bool:
+    """Whether any row breaks a rule: most break none, and this is all they cost."""
+    bad = np.empty(numeric.shape[1], dtype=np.bool_)
+    missing = np.empty(len(required), dtype=np.bool_)
+    for i in range(numeric.shape[0]):
+        broken, _ = _row_breaks(
+            numeric[i], codes[i], low, high, employed, family, required, credit, annuity, bad,
+            missing,
+        )  # fmt: skip
+        if broken:
+            return True
+    return False
+
+
+@_jit
+def _rule_breaks(
+    numeric: np.ndarray,
+    codes: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    employed: int,
+    family: int,
+    required: np.ndarray,
+    credit: int,
+    annuity: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells out of bounds, required cells unset and rows with a bad loan term."""
+    rows, width = numeric.shape
+    bad = np.zeros((rows, width), dtype=np.bool_)
+    missing = np.zeros((rows, len(required)), dtype=np.bool_)
+    bad_term = np.zeros(rows, dtype=np.bool_)
+    for i in range(rows):
+        _, bad_term[i] = _row_breaks(
+            numeric[i], codes[i], low, high, employed, family, required, credit, annuity,
+            bad[i], missing[i],
+        )  # fmt: skip
+    return bad, missing, bad_term
 
 
 def _allowed_values(column: str, catalog: FeatureCatalog) -> tuple[str, ...]:

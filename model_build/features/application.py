@@ -10,6 +10,7 @@ import pandas as pd
 
 from model_build.anomalies import anomaly_flag_name, clean_table
 from model_build.features.descriptions import ALL_DOCUMENTS, RAW_META
+from model_build.features.kernels import FORMULAS, derived_rows
 from model_build.features.meta import (
     AGE_EMPLOYMENT,
     CONTACT_DOCUMENTS,
@@ -38,6 +39,8 @@ from model_build.schema import APPLICATION_TEST
 __all__ = [
     "APPLICATION_META",
     "CATEGORICAL_COLUMNS",
+    "DERIVED_COLUMNS",
+    "DERIVED_TABLES",
     "KEPT_CATEGORICAL",
     "KEPT_NUMERIC",
     "RAW_CATEGORICAL_COLUMNS",
@@ -46,12 +49,12 @@ __all__ = [
     "application_columns",
     "application_features",
     "derived_columns",
+    "derived_matrix",
     "raw_application",
 ]
 
 logger = logging.getLogger(__name__)
 
-DAYS_PER_YEAR = 365.25
 EMPLOYED_FLAG = anomaly_flag_name("DAYS_EMPLOYED")
 CATEGORICAL_COLUMNS: frozenset[str] = frozenset(
     c.name for c in APPLICATION_TEST.columns if c.is_categorical
@@ -234,8 +237,6 @@ _RATIO_NUMERATORS = _positions(tuple(n for n, _ in RAW_RATIOS.values()), _NUMERI
 _RATIO_DENOMINATORS = _positions(tuple(d for _, d in RAW_RATIOS.values()), _NUMERIC_INDEX)
 # The row sums read one gathered block, group after group, reduced with one reduceat call.
 _SUM_COLUMNS = _positions(tuple(c for cols in ROW_SUMS.values() for c in cols), _NUMERIC_INDEX)
-_SUM_STARTS = np.cumsum([0, *(len(cols) for cols in ROW_SUMS.values())])[:-1]
-_EXT_COLUMNS = _positions(EXT_SOURCES, _NUMERIC_INDEX)
 _BUILDING_NUMERIC = _positions(
     tuple(c for c in BUILDING_COLUMNS if c in _NUMERIC_INDEX), _NUMERIC_INDEX
 )
@@ -332,36 +333,43 @@ def application_columns(raw: RawApplication) -> dict[str, np.ndarray]:
 
 
 def derived_columns(raw: RawApplication) -> dict[str, np.ndarray]:
-    """The derived application features (DERIVED_META), float64 arrays: the formulas.
+    """The derived application features (DERIVED_META), float64 arrays: the formulas."""
+    matrix = derived_matrix(raw)
+    return {name: matrix[:, DERIVED_COLUMNS.index(name)] for name in DERIVED_META}
 
-    Written with as few array operations as possible, because the server calls this on
-    single rows, where each operation's overhead outweighs its work.
-    """
-    numeric = raw.numeric
-    birth, employed = raw["DAYS_BIRTH"], raw["DAYS_EMPLOYED"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        age = -birth / DAYS_PER_YEAR
-        ratios = numeric[:, _RATIO_NUMERATORS] / numeric[:, _RATIO_DENOMINATORS]
-        car_to_age = raw["OWN_CAR_AGE"] / age
-        out = _ext_source_stats(numeric[:, _EXT_COLUMNS])
-    # As safe_divide: NaN where the denominator is zero or missing, never inf.
-    ratios[~np.isfinite(ratios)] = np.nan
-    car_to_age[~np.isfinite(car_to_age)] = np.nan
-    out.update((name, ratios[:, k]) for k, name in enumerate(RAW_RATIOS))
-    loan_term = out.pop(_LOAN_TERM)
-    out.update(
-        {
-            EMPLOYED_FLAG: raw[EMPLOYED_FLAG],
-            "AGE_YEARS": age,
-            "EMPLOYMENT_YEARS": (0.0 - employed) / DAYS_PER_YEAR,
-            "AGE_AT_LOAN_END_YEARS": age + loan_term / 12.0,
-            "CREDIT_MINUS_GOODS": raw["AMT_CREDIT"] - raw["AMT_GOODS_PRICE"],
-            "CAR_AGE_TO_AGE": car_to_age,
-            "BUILDING_INFO_MISSING_COUNT": _building_missing_count(raw),
-        }
-    )
-    out.update(_row_sums(numeric[:, _SUM_COLUMNS]))
-    return out
+
+def derived_matrix(raw: RawApplication) -> np.ndarray:
+    """float64 [rows, len(DERIVED_COLUMNS)]: the derived features of each row, computed by
+    the compiled formulas (``kernels.derived_rows``) that serving uses too."""
+    building_missing = np.equal(raw.categorical[:, _BUILDING_CATEGORICAL], _NONE).sum(axis=1)
+    return derived_rows(raw.numeric, building_missing.astype(np.float64), *DERIVED_TABLES)
+
+
+# The formulas' index tables (see kernels._derived_row): the raw inputs read by name...
+_KERNEL_INPUTS = _positions(
+    (
+        "DAYS_BIRTH",
+        "DAYS_EMPLOYED",
+        EMPLOYED_FLAG,
+        "AMT_CREDIT",
+        "AMT_GOODS_PRICE",
+        "OWN_CAR_AGE",
+        *EXT_SOURCES,
+    ),
+    _NUMERIC_INDEX,
+)
+DERIVED_TABLES: tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, np.ndarray] = (
+    _KERNEL_INPUTS,
+    np.stack([_RATIO_NUMERATORS, _RATIO_DENOMINATORS]),
+    tuple(RAW_RATIOS).index(_LOAN_TERM),
+    _BUILDING_NUMERIC,
+    _SUM_COLUMNS,
+    np.cumsum([len(cols) for cols in ROW_SUMS.values()]).astype(np.intp),
+)
+# ...and the columns of derived_matrix, in the order the kernel writes them.
+DERIVED_COLUMNS: tuple[str, ...] = (*RAW_RATIOS, *FORMULAS, *ROW_SUMS)
+if FORMULAS[0] != EMPLOYED_FLAG or set(DERIVED_COLUMNS) - {_LOAN_TERM} != set(DERIVED_META):
+    raise AssertionError("kernels.FORMULAS must write every DERIVED_META feature")
 
 
 def _number(app: pd.DataFrame, name: str) -> np.ndarray:
@@ -369,42 +377,3 @@ def _number(app: pd.DataFrame, name: str) -> np.ndarray:
     if name not in app.columns:
         return np.full(len(app), np.nan)
     return pd.to_numeric(app[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _row_sums(block: np.ndarray) -> dict[str, np.ndarray]:
-    """ROW_SUMS over their gathered columns: missing ones count 0; NaN when all are missing."""
-    missing = np.isnan(block)
-    sums = np.add.reduceat(np.where(missing, 0.0, block), _SUM_STARTS, axis=1)
-    sums[np.logical_and.reduceat(missing, _SUM_STARTS, axis=1)] = np.nan
-    return {name: sums[:, k] for k, name in enumerate(ROW_SUMS)}
-
-
-def _building_missing_count(raw: RawApplication) -> np.ndarray:
-    numeric = np.isnan(raw.numeric[:, _BUILDING_NUMERIC]).sum(axis=1)
-    categorical = np.equal(raw.categorical[:, _BUILDING_CATEGORICAL], _NONE).sum(axis=1)
-    return (numeric + categorical).astype(np.float64)
-
-
-def _ext_source_stats(scores: np.ndarray) -> dict[str, np.ndarray]:
-    """Summaries of the known external scores (call under np.errstate: 0/0 gives NaN).
-
-    Sums are written out term by term so that their rounding cannot depend on the number
-    of rows (numpy's reductions may pair terms differently for different shapes).
-    """
-    s1, s2, s3 = scores[:, 0], scores[:, 1], scores[:, 2]
-    known = ~np.isnan(scores)
-    n_known = known.sum(axis=1)
-    filled = np.where(known, scores, 0.0)
-    mean = (filled[:, 0] + filled[:, 1] + filled[:, 2]) / n_known
-    deviation = np.where(known, (scores - mean[:, None]) ** 2, 0.0)
-    squares = deviation[:, 0] + deviation[:, 1] + deviation[:, 2]
-    # Sample standard deviation, defined from two known scores on.
-    std = np.where(n_known >= 2, np.sqrt(squares / (n_known - 1)), np.nan)
-    return {
-        "EXT_SOURCE_MEAN": mean,
-        "EXT_SOURCE_STD": std,
-        "EXT_SOURCE_MIN": np.fmin(np.fmin(s1, s2), s3),
-        "EXT_SOURCE_MAX": np.fmax(np.fmax(s1, s2), s3),
-        "EXT_SOURCE_PRODUCT": s1 * s2 * s3,
-        "EXT_SOURCE_MISSING_COUNT": (3 - n_known).astype(np.float64),
-    }

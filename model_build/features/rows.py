@@ -3,28 +3,45 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from model_build.anomalies import anomaly_flag_name, is_placeholder_day, without_missing_codes
+from model_build.anomalies import anomaly_flag_name
 from model_build.features.application import (
+    BUILDING_COLUMNS,
+    DERIVED_COLUMNS,
     DERIVED_META,
+    DERIVED_TABLES,
     KEPT_CATEGORICAL,
     KEPT_NUMERIC,
     RAW_CATEGORICAL_COLUMNS,
     RAW_NUMERIC_COLUMNS,
-    RawApplication,
-    derived_columns,
 )
-from model_build.features.frame import COMBINED_RATIOS, combined_columns
+from model_build.features.frame import COMBINED_RATIOS
+from model_build.features.kernels import feed_rows
 from model_build.onnx_export import CATEGORICAL_INPUT, MISSING_STRING, NUMERIC_INPUT, FeatureSpec
-from model_build.schema import APPLICATION_TEST
+from model_build.schema import ANOMALY_DAYS, APPLICATION_TEST, MISSING_CATEGORY_CODES
 
-__all__ = ["FeedBuilder", "clean_raw_application", "raw_application_from_records"]
+__all__ = [
+    "UNKNOWN_CODE",
+    "UNSET_CODE",
+    "CategoryCodes",
+    "FeedBuilder",
+    "raw_rows_from_records",
+]
+
+# Codes of a categorical cell that holds no accepted value: unset, or a value outside them.
+UNSET_CODE = -1
+UNKNOWN_CODE = -2
 
 _NUMERIC_INDEX = {name: j for j, name in enumerate(RAW_NUMERIC_COLUMNS)}
 _CATEGORICAL_INDEX = {name: j for j, name in enumerate(RAW_CATEGORICAL_COLUMNS)}
+# Categorical building details, whose missingness counts in BUILDING_INFO_MISSING_COUNT.
+_BUILDING_CODES = np.asarray(
+    [j for j, name in enumerate(RAW_CATEGORICAL_COLUMNS) if name in BUILDING_COLUMNS],
+    dtype=np.intp,
+)
 # (DAYS column, its placeholder flag) positions in the numeric matrix.
 _FLAGGED_DAYS = tuple(
     (_NUMERIC_INDEX[column], _NUMERIC_INDEX[anomaly_flag_name(column)])
@@ -32,29 +49,17 @@ _FLAGGED_DAYS = tuple(
 )
 
 
-def clean_raw_application(numeric: np.ndarray, categorical: np.ndarray) -> RawApplication:
-    """Raw rows (uncleaned, the anomaly flag columns ignored) cleaned like ``clean_table``.
-
-    In place: DAYS placeholders (365243) become NaN with their ``_ANOM`` flag set, the others
-    get flag 0; ``XNA`` / ``XAP`` and empty strings become None.
-    """
-    for column, flag in _FLAGGED_DAYS:
-        placeholder = is_placeholder_day(numeric[:, column])
-        numeric[:, flag] = placeholder
-        numeric[placeholder, column] = np.nan
-    categorical = without_missing_codes(categorical)
-    categorical[categorical == MISSING_STRING] = None
-    return RawApplication(numeric, categorical)
-
-
-def raw_application_from_records(records: Sequence[Mapping[str, object]]) -> RawApplication:
-    """Cleaned ``RawApplication`` of raw application records keyed by Kaggle column.
+def raw_rows_from_records(
+    records: Sequence[Mapping[str, object]], codes: CategoryCodes
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw application records keyed by Kaggle column as ``FeedBuilder.feed`` takes them:
+    float64 [rows, len(RAW_NUMERIC_COLUMNS)] (not cleaned) and int16 ``codes``.
 
     An absent key, None, NaN or "" is a missing value; numbers may be numbers or strings
     (CSV text).
     """
     numeric = np.full((len(records), len(RAW_NUMERIC_COLUMNS)), np.nan)
-    categorical = np.full((len(records), len(RAW_CATEGORICAL_COLUMNS)), None, dtype=object)
+    coded = np.full((len(records), len(RAW_CATEGORICAL_COLUMNS)), UNSET_CODE, dtype=np.int16)
     for i, record in enumerate(records):
         for name, value in record.items():
             if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
@@ -62,102 +67,208 @@ def raw_application_from_records(records: Sequence[Mapping[str, object]]) -> Raw
             if name in _NUMERIC_INDEX:
                 numeric[i, _NUMERIC_INDEX[name]] = float(value)  # type: ignore[arg-type]
             elif name in _CATEGORICAL_INDEX:
-                categorical[i, _CATEGORICAL_INDEX[name]] = str(value)
-    return clean_raw_application(numeric, categorical)
+                j = _CATEGORICAL_INDEX[name]
+                coded[i, j] = codes.code_of(j, str(value))
+    return numeric, coded
+
+
+class CategoryCodes:
+    """Raw categorical values as small integers, so that rows can travel as one int matrix.
+
+    Code k of column j (RAW_CATEGORICAL_COLUMNS order) is ``values[j][k]``; UNSET_CODE marks
+    an unset value, UNKNOWN_CODE one outside ``values[j]``. The server decodes payloads
+    straight into codes: every lookup here is then one indexing of a flat table, whatever the
+    number of rows, instead of a Python step per cell. Immutable.
+    """
+
+    def __init__(self, values: Sequence[Sequence[str]]) -> None:
+        if len(values) != len(RAW_CATEGORICAL_COLUMNS):
+            raise ValueError(f"need values for the {len(RAW_CATEGORICAL_COLUMNS)} raw columns")
+        self.values = tuple(tuple(column) for column in values)
+        # Each column's block of a flat table: [unknown, unset, code 0, code 1, ...].
+        starts = np.cumsum([0, *(len(column) + 2 for column in self.values)])[:-1]
+        self.offsets = (starts - UNKNOWN_CODE).astype(np.intp)
+        self._index = tuple({value: k for k, value in enumerate(c)} for c in self.values)
+
+    @classmethod
+    def of_spec(cls, spec: FeatureSpec) -> CategoryCodes:
+        """Codes for the model's own vocabularies (columns it does not use: none)."""
+        return cls([spec.categorical.get(name, ()) for name in RAW_CATEGORICAL_COLUMNS])
+
+    def code_of(self, column: int, value: str) -> int:
+        """The code of ``value`` in column ``column`` ("" is unset)."""
+        if value == MISSING_STRING:
+            return UNSET_CODE
+        return self._index[column].get(value, UNKNOWN_CODE)
+
+    def table(
+        self,
+        value_of: Callable[[int, str | None], object],
+        unknown: object,
+        dtype: type | np.dtype = object,
+    ) -> np.ndarray:
+        """Flat table indexed by ``codes + offsets``: ``value_of(column, value)`` (value None:
+        unset), ``unknown`` for UNKNOWN_CODE."""
+        cells: list[object] = []
+        for j, column in enumerate(self.values):
+            cells += [unknown, value_of(j, None), *(value_of(j, v) for v in column)]
+        table = np.empty(len(cells), dtype=dtype)
+        table[:] = cells
+        return table
+
+
+def _is_missing(value: str | None) -> bool:
+    """Whether a raw category is missing once cleaned like clean_table."""
+    return value is None or value == MISSING_STRING or value in MISSING_CATEGORY_CODES
 
 
 class FeedBuilder:
     """The ONNX feed of raw application rows plus their clients' history rows.
 
-    Same formulas as ``build_feature_frame`` (``derived_columns``, ``combined_columns``) and
-    the same result as ``onnx_inputs(build_feature_frame(app, history, catalog), spec)``, but
-    column positions are resolved once here so that a call costs a few array operations.
+    Same formulas as ``build_feature_frame`` (``kernels``, ``combined_columns``) and the same
+    result as ``onnx_inputs(build_feature_frame(app, history, catalog), spec)``, computed by
+    one compiled pass over the rows (``kernels.feed_rows``) with column positions resolved
+    once here. Categorical values go through ``codes`` (default: the model's vocabularies).
     Immutable after construction, so one builder serves concurrent calls.
     """
 
-    def __init__(self, spec: FeatureSpec, history_columns: Sequence[str]) -> None:
+    def __init__(
+        self,
+        spec: FeatureSpec,
+        history_columns: Sequence[str],
+        codes: CategoryCodes | None = None,
+        category_values: Mapping[str, Mapping[str, float]] | None = None,
+    ) -> None:
+        """``category_values``: the encoded model's code of each category value
+        (``EncodedModel.codes``; default: the position in the spec's vocabulary, as
+        ``export_onnx`` numbers them)."""
         self.spec = spec
+        self.codes = CategoryCodes.of_spec(spec) if codes is None else codes
         self.history_columns = tuple(history_columns)
         history_index = {name: j for j, name in enumerate(self.history_columns)}
-        position = {name: k for k, name in enumerate(spec.numeric)}
-        kept = [name for name in KEPT_NUMERIC if name in position]
-        self._kept = _indices(kept, position), _indices(kept, _NUMERIC_INDEX)
-        history = [name for name in self.history_columns if name in position]
-        self._history = _indices(history, position), _indices(history, history_index)
-        self._derived_names = tuple(name for name in DERIVED_META if name in position)
-        self._derived_positions = _indices(self._derived_names, position)
-        available = _NUMERIC_INDEX.keys() | history_index.keys()
-        self._combined_names = tuple(
-            name
-            for name, pair in COMBINED_RATIOS.items()
-            if name in position and set(pair) <= available
+        # Where each numeric input comes from: (source, column), source 0 the cleaned raw
+        # row, 1 the derived features, 2 the history row.
+        sources = {name: (0, j) for name, j in _NUMERIC_INDEX.items() if name in KEPT_NUMERIC}
+        sources |= {name: (1, k) for k, name in enumerate(DERIVED_COLUMNS) if name in DERIVED_META}
+        sources |= {name: (2, j) for name, j in history_index.items()}
+        placed = [(k, *sources[name]) for k, name in enumerate(spec.numeric) if name in sources]
+        self._places = _table(placed, 3)
+        self._combined = _table(_combined_rows(spec, history_index), 5)
+        self._clean_days = _table(_FLAGGED_DAYS, 2)
+        self._building_codes = np.stack([_BUILDING_CODES, self.codes.offsets[_BUILDING_CODES]])
+        self._code_missing = self.codes.table(
+            lambda _, value: float(_is_missing(value)), unknown=0.0, dtype=np.float64
         )
-        self._combined_positions = _indices(self._combined_names, position)
-        # Where each combined input comes from: a history column index, or None (application).
-        self._combined_inputs = {
-            column: history_index.get(column)
-            for name in self._combined_names
-            for column in COMBINED_RATIOS[name]
-        }
         categorical = [name for name in spec.categorical if name in KEPT_CATEGORICAL]
-        self._categorical = (
-            _indices(categorical, {name: k for k, name in enumerate(spec.categorical)}),
-            _indices(categorical, _CATEGORICAL_INDEX),
+        self._categorical_positions = _indices(
+            categorical, {name: k for k, name in enumerate(spec.categorical)}
         )
+        columns = _indices(categorical, _CATEGORICAL_INDEX)
+        self._categorical_columns = columns
+        self._categorical_offsets = self.codes.offsets[columns]
+        self._categorical_complete = len(categorical) == len(spec.categorical)
         # A category outside the training vocabulary is encoded like a missing one.
-        self._vocabularies = tuple(
-            {value: value for value in spec.categorical[name]} for name in categorical
+        vocabularies = {_CATEGORICAL_INDEX[n]: set(spec.categorical[n]) for n in categorical}
+        self._categorical_table = self.codes.table(
+            lambda j, value: value if value in vocabularies.get(j, ()) else MISSING_STRING,
+            unknown=MISSING_STRING,
         )
+        if category_values is None:
+            category_values = {
+                name: {value: float(k) for k, value in enumerate(vocabulary)}
+                for name, vocabulary in spec.categorical.items()
+            }
+        # Codes of the spec's categorical columns, in its order (NaN: missing or unseen).
+        by_column = {_CATEGORICAL_INDEX[name]: category_values[name] for name in categorical}
+        self._category_values = self.codes.table(
+            lambda j, value: (
+                by_column[j].get(value, np.nan) if j in by_column and value is not None else np.nan
+            ),
+            unknown=np.nan,
+            dtype=np.float64,
+        )
+        encoded = [_CATEGORICAL_INDEX[name] for name in spec.categorical]
+        self._encoded_categories = np.stack(
+            [np.asarray(encoded, dtype=np.intp), self.codes.offsets[encoded]]
+        ).reshape(2, -1)
+        self._no_categories = _table((), 2)
 
-    def feed(self, raw: RawApplication, history: np.ndarray | None) -> dict[str, np.ndarray]:
-        """ONNX inputs of ``raw``'s rows; ``history`` is float64 [rows, history_columns].
+    def feed(
+        self, numeric: np.ndarray, codes: np.ndarray, history: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
+        """ONNX inputs of application rows as received.
 
-        A client without history has a row of NaN; ``history`` None means none has any.
+        ``numeric``: float64 [rows, len(RAW_NUMERIC_COLUMNS)], NaN where missing, not cleaned
+        (the anomaly flag columns are ignored: cleaning sets them); ``codes``: int16
+        [rows, len(RAW_CATEGORICAL_COLUMNS)] in this builder's ``codes``; ``history``: float64
+        [rows, history_columns], a row of NaN for a client without history, None when none
+        has any. Cleaning is clean_table's: DAYS placeholders (365243) missing and flagged,
+        XNA / XAP missing.
         """
-        numeric = np.full((raw.rows, len(self.spec.numeric)), np.nan)
-        positions, columns = self._kept
-        numeric[:, positions] = raw.numeric[:, columns]
-        _put(numeric, self._derived_positions, self._derived_names, derived_columns(raw))
-        if history is not None:
-            positions, columns = self._history
-            numeric[:, positions] = history[:, columns]
-            combined = self._combined_columns(raw, history)
-            _put(numeric, self._combined_positions, self._combined_names, combined)
-        feed = {NUMERIC_INPUT: numeric}
+        feed = {NUMERIC_INPUT: self._numeric(numeric, codes, history, self._no_categories)}
         if self.spec.categorical:
-            feed[CATEGORICAL_INPUT] = self._categorical_strings(raw)
+            feed[CATEGORICAL_INPUT] = self._categorical_strings(codes)
         return feed
 
-    def _combined_columns(self, raw: RawApplication, history: np.ndarray) -> dict[str, np.ndarray]:
-        columns = {
-            name: raw[name] if j is None else history[:, j]
-            for name, j in self._combined_inputs.items()
-        }
-        return combined_columns(columns)
+    def encoded(
+        self, numeric: np.ndarray, codes: np.ndarray, history: np.ndarray | None
+    ) -> np.ndarray:
+        """The encoded model's input (ENCODED_INPUT) of the rows ``feed`` takes: the numeric
+        inputs, then the code of each categorical input (NaN when missing or unseen)."""
+        return self._numeric(numeric, codes, history, self._encoded_categories)
 
-    def _categorical_strings(self, raw: RawApplication) -> np.ndarray:
-        out = np.full((raw.rows, len(self.spec.categorical)), MISSING_STRING, dtype=object)
-        positions, columns = self._categorical
-        vocabularies = self._vocabularies
-        out[:, positions] = [
-            [
-                vocab.get(value, MISSING_STRING)
-                for vocab, value in zip(vocabularies, row, strict=True)
-            ]
-            for row in raw.categorical[:, columns].tolist()
+    def encoded_categories(self, codes: np.ndarray) -> np.ndarray:
+        """The categorical block of ``encoded`` alone."""
+        columns, offsets = self._encoded_categories
+        return self._category_values[codes[:, columns] + offsets]
+
+    def _numeric(
+        self,
+        numeric: np.ndarray,
+        codes: np.ndarray,
+        history: np.ndarray | None,
+        categories: np.ndarray,
+    ) -> np.ndarray:
+        if history is None:
+            history = np.empty((0, len(self.history_columns)))
+        return feed_rows(
+            numeric, self._clean_days, float(ANOMALY_DAYS), codes, self._building_codes,
+            self._code_missing, np.ascontiguousarray(history), DERIVED_TABLES, self._places,
+            self._combined, len(self.spec.numeric), categories, self._category_values,
+        )  # fmt: skip
+
+    def _categorical_strings(self, codes: np.ndarray) -> np.ndarray:
+        strings = self._categorical_table[
+            codes[:, self._categorical_columns] + self._categorical_offsets
         ]
+        if self._categorical_complete:
+            return strings
+        out = np.full((len(codes), len(self.spec.categorical)), MISSING_STRING, dtype=object)
+        out[:, self._categorical_positions] = strings
         return out
 
 
-def _put(
-    numeric: np.ndarray,
-    positions: np.ndarray,
-    names: Sequence[str],
-    columns: Mapping[str, np.ndarray],
-) -> None:
-    if names:
-        # np.array of the columns then .T: far cheaper than np.stack on one-row arrays.
-        numeric[:, positions] = np.array([columns[name] for name in names]).T
+def _combined_rows(spec: FeatureSpec, history_index: Mapping[str, int]) -> list[tuple[int, ...]]:
+    """(position, numerator source and column, denominator source and column) of each
+    combined feature computable from the raw row and the history."""
+
+    def source(name: str) -> tuple[int, int] | None:
+        if name in history_index:
+            return 2, history_index[name]
+        return (0, _NUMERIC_INDEX[name]) if name in _NUMERIC_INDEX else None
+
+    rows: list[tuple[int, ...]] = []
+    for k, name in enumerate(spec.numeric):
+        pair = COMBINED_RATIOS.get(name)
+        top, bottom = (source(pair[0]), source(pair[1])) if pair else (None, None)
+        if top is not None and bottom is not None:
+            rows.append((k, *top, *bottom))
+    return rows
+
+
+def _table(rows: Sequence[tuple[int, ...]], width: int) -> np.ndarray:
+    """int [width, len(rows)]: one column per row, as the kernels read them."""
+    return np.asarray(rows, dtype=np.intp).reshape(-1, width).T.copy()
 
 
 def _indices(names: Sequence[str], index: Mapping[str, int]) -> np.ndarray:

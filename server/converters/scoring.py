@@ -1,26 +1,25 @@
-"""Protobuf ↔ domain for Score and ScoreBatch: Application messages to matrices, results back."""
+"""Protobuf ↔ domain for Score and ScoreBatch: request bytes to matrices, results back."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-
-import numpy as np
-from google.protobuf.descriptor import FieldDescriptor
-
 from creditscore.v1 import application_pb2, credit_score_pb2
-from model_build.features.application import RAW_CATEGORICAL_COLUMNS, RAW_NUMERIC_COLUMNS
-from server.errors import DomainError, FieldViolation, InvalidArgument, status_for
-from server.scoring import ApplicationRows, Decision, ScoreQuery, ScoreResult
+from model_build.features.rows import CategoryCodes
+from server.converters.wire import DecodedRequests, ResponseWriter, TooManyItems, WireDecoder
+from server.errors import FieldViolation, InvalidArgument, status_for
+from server.scoring import (
+    ApplicationRows,
+    BatchScores,
+    Decision,
+    ScoreQueries,
+    ScoreQuery,
+    ScoreResult,
+)
 
 __all__ = [
     "APPLICATION_COLUMNS",
     "APPLICATION_FIELD_PATHS",
     "MAX_BATCH_ITEMS",
-    "application_rows",
-    "batch_queries",
-    "batch_response",
-    "score_query",
+    "ScoringWire",
     "score_response",
     "score_result_message",
 ]
@@ -38,95 +37,84 @@ APPLICATION_FIELD_PATHS: dict[str, str] = {
     column: f"application.{name}" for name, column in APPLICATION_COLUMNS.items()
 }
 
-_NUMERIC_INDEX = {name: j for j, name in enumerate(RAW_NUMERIC_COLUMNS)}
-_CATEGORICAL_INDEX = {name: k for k, name in enumerate(RAW_CATEGORICAL_COLUMNS)}
-# Where each field goes, keyed by descriptor (the objects ListFields returns): j >= 0 is column
-# j of the numeric matrix, j < 0 column -1 - j of the categorical one.
-_SLOTS: dict[FieldDescriptor, int] = {
-    field: _NUMERIC_INDEX[APPLICATION_COLUMNS[field.name]]
-    if field.type != FieldDescriptor.TYPE_STRING
-    else -1 - _CATEGORICAL_INDEX[APPLICATION_COLUMNS[field.name]]
-    for field in _APPLICATION.fields
-}
 _DECISIONS = {
     Decision.APPROVE: credit_score_pb2.DECISION_APPROVE,
     Decision.REFUSE: credit_score_pb2.DECISION_REFUSE,
 }
-_NAN = float("nan")
 
 
-def application_rows(messages: Sequence[application_pb2.Application]) -> ApplicationRows:
-    """One matrix row per Application message: set fields only, "" read as unset."""
-    width, categories = len(RAW_NUMERIC_COLUMNS), len(RAW_CATEGORICAL_COLUMNS)
-    numeric: list[list[float]] = []
-    categorical: list[list[str | None]] = []
-    numeric_set: list[int] = []
-    slots = _SLOTS
-    for message in messages:
-        values: list[float] = [_NAN] * width
-        labels: list[str | None] = [None] * categories
-        fields = message.ListFields()
-        strings = 0
-        for field, value in fields:
-            j = slots[field]
-            if j >= 0:
-                values[j] = value
-            else:
-                strings += 1
-                if value:
-                    labels[-1 - j] = value
-        numeric.append(values)
-        categorical.append(labels)
-        numeric_set.append(len(fields) - strings)
-    matrix = np.array(numeric, dtype=np.float64).reshape(len(messages), width)
-    labels_matrix = np.array(categorical, dtype=object).reshape(len(messages), categories)
-    return ApplicationRows(matrix, labels_matrix, _non_finite(matrix, numeric_set, messages))
+class ScoringWire:
+    """Score and ScoreBatch requests from their bytes, responses to bytes (server.converters.
+    wire does the reading and writing); immutable, shared by every call."""
 
+    def __init__(self, codes: CategoryCodes, model_version: str, threshold: float) -> None:
+        self._decoder = WireDecoder(codes)
+        self._writer = ResponseWriter(model_version, threshold)
 
-def _non_finite(
-    matrix: np.ndarray, numeric_set: list[int], messages: Sequence[application_pb2.Application]
-) -> tuple[tuple[int, str], ...]:
-    """Cells sent as NaN or infinite. A row with fewer finite numbers than numeric fields set
-    holds one: only those rows are looked at again, field by field."""
-    finite = np.isfinite(matrix).sum(axis=1)
-    suspects = np.flatnonzero(finite != np.asarray(numeric_set, dtype=np.int64)).tolist()
-    return tuple(
-        (row, APPLICATION_COLUMNS[field.name])
-        for row in suspects
-        for field, value in messages[row].ListFields()
-        if _SLOTS[field] >= 0 and not math.isfinite(value)
-    )
+    def score_request(self, data: bytes) -> tuple[ScoreQueries, ApplicationRows]:
+        """The one query of a ScoreRequest (or ExplainRequest: same fields)."""
+        try:
+            decoded = self._decoder.decode(data, batch=False)
+        except ValueError as error:
+            raise InvalidArgument(
+                [], f"not a valid {_request_name(False)} message ({error})"
+            ) from None
+        return _queries(decoded), _rows(decoded)
 
+    def batch_request(self, data: bytes) -> tuple[ScoreQueries, ApplicationRows]:
+        """The queries of a ScoreBatchRequest, their applications in one matrix."""
+        try:
+            decoded = self._decoder.decode(data, batch=True, max_items=MAX_BATCH_ITEMS)
+        except TooManyItems as error:
+            raise _batch_size_error(error.items) from None
+        except ValueError as error:
+            raise InvalidArgument(
+                [], f"not a valid {_request_name(True)} message ({error})"
+            ) from None
+        if len(decoded) == 0:
+            raise _batch_size_error(0)
+        return _queries(decoded), _rows(decoded)
 
-def score_query(
-    request: credit_score_pb2.ScoreRequest | credit_score_pb2.ExplainRequest,
-) -> tuple[ScoreQuery, ApplicationRows | None]:
-    """The query of a Score (or Explain, same fields) request and its application row."""
-    client_id = request.client_id if request.HasField("client_id") else None
-    if not request.HasField("application"):
-        return ScoreQuery(client_id, None), None
-    return ScoreQuery(client_id, 0), application_rows([request.application])
-
-
-def batch_queries(
-    request: credit_score_pb2.ScoreBatchRequest,
-) -> tuple[list[ScoreQuery], ApplicationRows | None]:
-    """Queries of a ScoreBatch request, their applications in one matrix."""
-    count = len(request.requests)
-    if not 1 <= count <= MAX_BATCH_ITEMS:
-        raise InvalidArgument(
-            [FieldViolation("requests", f"must hold 1 to {MAX_BATCH_ITEMS} items, got {count}")]
+    def query(
+        self, request: credit_score_pb2.ScoreRequest | credit_score_pb2.ExplainRequest
+    ) -> tuple[ScoreQuery, ApplicationRows | None]:
+        """The query of a parsed Score or Explain request and its application row."""
+        client_id = request.client_id if request.HasField("client_id") else None
+        if not request.HasField("application"):
+            return ScoreQuery(client_id, None), None
+        # The bytes of a parsed message: valid, so the decoder cannot fail.
+        return ScoreQuery(client_id, 0), _rows(
+            self._decoder.decode(request.SerializeToString(), batch=False)
         )
-    queries: list[ScoreQuery] = []
-    applications: list[application_pb2.Application] = []
-    for item in request.requests:
-        client_id = item.client_id if item.HasField("client_id") else None
-        if item.HasField("application"):
-            queries.append(ScoreQuery(client_id, len(applications)))
-            applications.append(item.application)
-        else:
-            queries.append(ScoreQuery(client_id, None))
-    return queries, application_rows(applications) if applications else None
+
+    def batch_response(self, queries: ScoreQueries, scores: BatchScores, request_id: str) -> bytes:
+        """ScoreBatchResponse bytes: each item's score, or its error status, with its index."""
+        errors = [
+            (index, credit_score_pb2.ScoreBatchResult(index=index, error=status_for(error)))
+            for index, error in scores.errors.items()
+        ]
+        return self._writer.batch_response(
+            queries.has_client, queries.client_ids, scores.probabilities, errors, request_id
+        )
+
+
+def _queries(decoded: DecodedRequests) -> ScoreQueries:
+    return ScoreQueries(decoded.client_ids, decoded.has_client, decoded.has_application)
+
+
+def _rows(decoded: DecodedRequests) -> ApplicationRows:
+    return ApplicationRows(decoded.numeric, decoded.codes, decoded.non_finite, decoded.unknown)
+
+
+def _request_name(batch: bool) -> str:
+    name = "ScoreBatchRequest" if batch else "ScoreRequest"
+    return f"{credit_score_pb2.DESCRIPTOR.package}.{name}"
+
+
+def _batch_size_error(count: int) -> InvalidArgument:
+    return InvalidArgument(
+        [FieldViolation("requests", f"must hold 1 to {MAX_BATCH_ITEMS} items, got {count}")]
+    )
 
 
 def score_result_message(result: ScoreResult) -> credit_score_pb2.ScoreResult:
@@ -145,17 +133,3 @@ def score_result_message(result: ScoreResult) -> credit_score_pb2.ScoreResult:
 def score_response(result: ScoreResult, request_id: str) -> credit_score_pb2.ScoreResponse:
     """The ScoreResponse of a domain result."""
     return credit_score_pb2.ScoreResponse(request_id=request_id, score=score_result_message(result))
-
-
-def batch_response(
-    outcomes: Sequence[ScoreResult | DomainError], request_id: str
-) -> credit_score_pb2.ScoreBatchResponse:
-    """The ScoreBatchResponse: each item's score, or its error status, with its index."""
-    response = credit_score_pb2.ScoreBatchResponse(request_id=request_id)
-    results = response.results
-    for index, outcome in enumerate(outcomes):
-        if isinstance(outcome, DomainError):
-            results.add(index=index, error=status_for(outcome))
-        else:
-            results.add(index=index, score=score_result_message(outcome))
-    return response

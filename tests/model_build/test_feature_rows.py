@@ -1,4 +1,5 @@
-"""The serving row path (FeedBuilder) equals build_feature_frame + onnx_inputs, bit for bit."""
+"""The serving row path (FeedBuilder, compiled kernels) equals build_feature_frame +
+onnx_inputs, bit for bit, in batches and one row at a time."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 
 from model_build.features import build_catalog, build_feature_frame, history_features
-from model_build.features.rows import FeedBuilder, raw_application_from_records
+from model_build.features.rows import UNSET_CODE, FeedBuilder, raw_rows_from_records
 from model_build.loader import load_dataset, read_table
 from model_build.onnx_export import CATEGORICAL_INPUT, NUMERIC_INPUT, FeatureSpec, onnx_inputs
 from model_build.schema import APPLICATION_TEST, APPLICATION_TRAIN
@@ -52,11 +53,11 @@ def _check_rows(directory: Path, train_file: str, test_file: str) -> int:
         frame = read_table(table, directory / name)
         expected = onnx_inputs(build_feature_frame(frame, history, catalog), spec)
         ids = [int(r["SK_ID_CURR"]) for r in records]
-        raw = raw_application_from_records(records)
-        _assert_same_feed(expected, builder.feed(raw, _history_matrix(history, ids)))
+        numeric, codes = raw_rows_from_records(records, builder.codes)
+        _assert_same_feed(expected, builder.feed(numeric, codes, _history_matrix(history, ids)))
         for k in range(min(SINGLE_ROWS, len(records))):
             single = builder.feed(
-                raw_application_from_records(records[k : k + 1]),
+                *raw_rows_from_records(records[k : k + 1], builder.codes),
                 _history_matrix(history, ids[k : k + 1]),
             )
             _assert_same_feed({key: value[k : k + 1] for key, value in expected.items()}, single)
@@ -74,18 +75,26 @@ def test_row_path_equals_the_frame_on_real_rows(real_kaggle_dir: Path):
     assert checked >= MIN_ROWS
 
 
-def test_payload_placeholders_are_cleaned_like_the_loader():
-    raw = raw_application_from_records(
-        [
-            {"DAYS_EMPLOYED": 365243, "ORGANIZATION_TYPE": "XNA", "NAME_CONTRACT_TYPE": ""},
-            {"DAYS_EMPLOYED": -100, "ORGANIZATION_TYPE": "School"},
-            {},
-        ]
-    )
-    assert np.isnan(raw["DAYS_EMPLOYED"][0]) and raw["DAYS_EMPLOYED"][1] == -100
-    assert raw["DAYS_EMPLOYED_ANOM"].tolist() == [1.0, 0.0, 0.0]
-    assert raw["ORGANIZATION_TYPE"].tolist() == [None, "School", None]
-    assert raw["NAME_CONTRACT_TYPE"].tolist() == [None, None, None]
+def test_payload_placeholders_are_cleaned_like_the_loader(tmp_path: Path):
+    generate(300, 4, tmp_path, progress=False)
+    frame = read_table(APPLICATION_TRAIN, tmp_path / "application_train.csv")
+    spec = feature_spec(build_catalog(build_feature_frame(frame, None)))
+    builder = FeedBuilder(spec, ())
+    records = [
+        {"DAYS_EMPLOYED": 365243, "ORGANIZATION_TYPE": "XNA", "NAME_CONTRACT_TYPE": ""},
+        {"DAYS_EMPLOYED": -100, "ORGANIZATION_TYPE": "School"},
+        {},
+    ]
+    numeric, codes = raw_rows_from_records(records, builder.codes)
+    assert (codes[:, 0] == UNSET_CODE).all()  # "" is unset
+    feed = builder.feed(numeric, codes, None)
+    column = {name: k for k, name in enumerate(spec.numeric)}
+    years = feed[NUMERIC_INPUT][:, column["EMPLOYMENT_YEARS"]]
+    assert np.isnan(years[0]) and years[1] == 100 / 365.25 and np.isnan(years[2])
+    assert feed[NUMERIC_INPUT][:, column["DAYS_EMPLOYED_ANOM"]].tolist() == [1.0, 0.0, 0.0]
+    organisation = list(spec.categorical).index("ORGANIZATION_TYPE")
+    assert feed[CATEGORICAL_INPUT][:, organisation].tolist() == ["", "School", ""]
+    assert raw_rows_from_records(records, builder.codes)[0].tobytes() == numeric.tobytes()
 
 
 def test_feed_builder_needs_no_history(tmp_path: Path):
@@ -95,7 +104,8 @@ def test_feed_builder_needs_no_history(tmp_path: Path):
     spec = feature_spec(catalog)
     expected = onnx_inputs(build_feature_frame(frame, None, catalog), spec)
     records = _records(tmp_path / "application_train.csv")
-    actual = FeedBuilder(spec, ()).feed(raw_application_from_records(records), None)
+    builder = FeedBuilder(spec, ())
+    actual = builder.feed(*raw_rows_from_records(records, builder.codes), None)
     _assert_same_feed(expected, actual)
 
 
@@ -105,7 +115,8 @@ def test_feed_has_the_spec_layout(tmp_path: Path, rows: int):
     frame = read_table(APPLICATION_TRAIN, tmp_path / "application_train.csv")
     spec = feature_spec(build_catalog(build_feature_frame(frame, None)))
     records = _records(tmp_path / "application_train.csv")[:rows]
-    feed = FeedBuilder(spec, ()).feed(raw_application_from_records(records), None)
+    builder = FeedBuilder(spec, ())
+    feed = builder.feed(*raw_rows_from_records(records, builder.codes), None)
     assert feed[NUMERIC_INPUT].shape == (rows, len(spec.numeric))
     assert feed[NUMERIC_INPUT].dtype == np.float64
     assert feed[CATEGORICAL_INPUT].shape == (rows, len(spec.categorical))

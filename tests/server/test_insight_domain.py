@@ -10,10 +10,8 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from creditscore.v1 import application_pb2
 from creditscore.v1 import credit_score_pb2 as pb
 from server.artifacts import ServingArtifacts
-from server.converters.scoring import score_query
 from server.errors import InvalidArgument, NotFound
 from server.insight import InsightService
 from server.insight.eligibility import EXCLUDED_FROM_REASONS
@@ -23,7 +21,6 @@ from server.insight.population import Counts, ReferencePopulation
 from server.insight.reasons import Fact, select_reasons
 from server.insight.store import ClientStore
 from server.insight.units import DisplayUnit, format_number
-from server.scoring import ApplicationRows, ScoreQuery
 from tests.server.payloads import valid_application
 
 PROTECTED = {
@@ -212,7 +209,9 @@ def test_explains_an_application_payload_like_score_does(
 ) -> None:
     application = valid_application()
     response = service.explain(pb.ExplainRequest(application=application))
-    query_score = service._scorer.score(*_score_query(application))
+    query_score = service._scorer.score(
+        *service._wire.query(pb.ExplainRequest(application=application))
+    )
     assert response.score.default_probability == pytest.approx(query_score.probability, abs=1e-15)
     assert not response.score.HasField("client_id")
     total = response.base_value + sum(c.contribution for c in response.contributions)
@@ -271,12 +270,6 @@ def test_explain_without_client_or_application_names_the_application(
     with pytest.raises(InvalidArgument) as error:
         service.explain(pb.ExplainRequest())
     assert _violation_fields(error) == ["application"]
-
-
-def _score_query(
-    application: application_pb2.Application,
-) -> tuple[ScoreQuery, ApplicationRows | None]:
-    return score_query(pb.ExplainRequest(application=application))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ import pytest
 
 from creditscore.v1 import credit_score_pb2 as pb
 from server.artifacts import ServingArtifacts
-from server.converters.scoring import APPLICATION_FIELD_PATHS, application_rows
-from server.validation import ApplicationValidator
+from server.converters.scoring import APPLICATION_FIELD_PATHS, MAX_BATCH_ITEMS, ScoringWire
+from server.scoring import Scorer
 from tests.server.payloads import application_message, csv_rows
 
 TOLERANCE = 1e-6
@@ -22,12 +22,16 @@ CLIENTS = 600  # at least 500, from both application files
 def raw_rows(synthetic_data_dir: Path, serving_artifacts: ServingArtifacts) -> list[dict[str, str]]:
     """Rows of both files that the contract accepts (the synthetic generator writes a rare
     row the contract refuses, e.g. AMT_CREDIT 0: those are INVALID_ARGUMENT, not scored)."""
-    validator = ApplicationValidator(serving_artifacts.catalog, APPLICATION_FIELD_PATHS)
+    scorer = Scorer(serving_artifacts, APPLICATION_FIELD_PATHS)
+    wire = ScoringWire(scorer.codes, scorer.model_version, scorer.threshold)
     rows = []
     for name, count in (("application_train.csv", CLIENTS // 2), ("application_test.csv", CLIENTS)):
-        candidates = csv_rows(synthetic_data_dir / name)
-        payloads = application_rows([application_message(row) for row in candidates])
-        invalid = validator.violations(payloads.numeric, payloads.categorical)
+        candidates = csv_rows(synthetic_data_dir / name)[:MAX_BATCH_ITEMS]
+        request = pb.ScoreBatchRequest(
+            requests=[pb.ScoreRequest(application=application_message(r)) for r in candidates]
+        )
+        payloads = wire.batch_request(request.SerializeToString())[1]
+        invalid = scorer.validator.violations(payloads.numeric, payloads.codes)
         assert len(invalid) <= 0.01 * len(candidates)
         valid = [row for k, row in enumerate(candidates) if k not in invalid]
         rows += valid[: count - len(rows)]

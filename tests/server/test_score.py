@@ -5,17 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import grpc
+import numpy as np
 import pandas as pd
 import pytest
 from google.rpc import code_pb2, error_details_pb2
 from grpc_status import rpc_status
 
 from creditscore.v1 import credit_score_pb2 as pb
-from model_build.features.rows import raw_application_from_records
+from model_build.features.rows import raw_rows_from_records
 from server.artifacts import ServingArtifacts
-from server.converters.scoring import APPLICATION_FIELD_PATHS, application_rows
+from server.converters.scoring import APPLICATION_FIELD_PATHS, ScoringWire
 from server.errors import DeadlineExceeded
-from server.scoring import ScoreQuery, Scorer
+from server.scoring import Scorer
 from tests.server.payloads import application_message, csv_rows, valid_application
 
 TOLERANCE = 1e-6
@@ -70,8 +71,9 @@ def test_score_of_a_new_applicant_has_no_history(
     response = stub.Score(pb.ScoreRequest(application=application_message(row)))
     assert not response.score.HasField("client_id")
     # The same application scored by the model, every history feature missing.
-    raw = raw_application_from_records([row])
-    expected = serving_artifacts.predict(serving_artifacts.feed_builder.feed(raw, None))[0]
+    builder = serving_artifacts.feed_builder
+    feed = builder.feed(*raw_rows_from_records([row], builder.codes), None)
+    expected = serving_artifacts.predict(feed)[0]
     assert response.score.default_probability == pytest.approx(float(expected), abs=1e-12)
 
 
@@ -154,8 +156,12 @@ def test_scorer_stops_a_batch_once_the_deadline_has_passed(
     serving_artifacts: ServingArtifacts, test_rows: list[dict[str, str]]
 ):
     scorer = Scorer(serving_artifacts, APPLICATION_FIELD_PATHS)
-    rows = application_rows([application_message(r) for r in test_rows[:3]])
-    queries = [ScoreQuery(None, k) for k in range(3)]
+    wire = ScoringWire(scorer.codes, scorer.model_version, scorer.threshold)
+    request = pb.ScoreBatchRequest(
+        requests=[pb.ScoreRequest(application=application_message(r)) for r in test_rows[:3]]
+    )
+    queries, rows = wire.batch_request(request.SerializeToString())
     with pytest.raises(DeadlineExceeded):
-        scorer.score_batch(queries, rows, time_remaining=lambda: 0.0)
-    assert len(scorer.score_batch(queries, rows, time_remaining=lambda: 5.0)) == 3
+        scorer.score_items(queries, rows, time_remaining=lambda: 0.0)
+    scores = scorer.score_items(queries, rows, time_remaining=lambda: 5.0)
+    assert len(scores.probabilities) == 3 and not np.isnan(scores.probabilities).any()
