@@ -22,9 +22,12 @@ COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER app
 WORKDIR /home/app
+# NUMBA_CACHE_DIR: the compiled kernels are cached in a directory the app user can write
+# (site-packages is read-only to it), so that restarts skip compilation.
 ENV CREDITSCORE_ARTIFACTS=/artifacts \
     CREDITSCORE_HOST=0.0.0.0 \
-    CREDITSCORE_PORT=50051
+    CREDITSCORE_PORT=50051 \
+    NUMBA_CACHE_DIR=/home/app/.cache/numba
 EXPOSE 50051
 # The scoring server; its artifacts (from `python -m model_build train`) are mounted at /artifacts.
 ENTRYPOINT ["python", "-m", "server"]

@@ -14,7 +14,13 @@ import onnxruntime as ort
 from benchmarks.grpc_load import cycling, sequential
 from benchmarks.plan import Plan
 from benchmarks.workload import Workload
-from model_build.onnx_export import make_session
+from model_build.onnx_export import (
+    CATEGORICAL_INPUT,
+    ENCODED_INPUT,
+    NUMERIC_INPUT,
+    encoded_model,
+    make_session,
+)
 
 __all__ = ["measure_inprocess"]
 
@@ -36,8 +42,18 @@ def _engines(workload: Workload, booster: lgb.Booster) -> list[Engine]:
     def onnx(session: ort.InferenceSession) -> Callable[[np.ndarray], object]:
         return lambda rows: session.run(None, {k: v[rows] for k, v in feed.items()})
 
+    encoded = encoded_model(workload.paths.onnx)
+    encoded_session = make_session(encoded.model.SerializeToString())
+    encoded_rows = _encoded_rows(workload, encoded.codes)
+
     engines: list[Engine] = [
         ("onnxruntime", "model.onnx, the server's session (1 thread)", onnx(serving)),
+        (
+            "onnxruntime_encoded",
+            "model.onnx cut at its encoded input (categories as codes, no strings): the graph "
+            "Score and ScoreBatch run (1 thread)",
+            lambda rows: encoded_session.run(None, {ENCODED_INPUT: encoded_rows[rows]}),
+        ),
         (
             "onnxruntime_default_threads",
             "model.onnx, onnxruntime's default threads",
@@ -68,6 +84,24 @@ def _engines(workload: Workload, booster: lgb.Booster) -> list[Engine]:
     if shap_engine is not None:
         engines.append(shap_engine)
     return engines
+
+
+def _encoded_rows(workload: Workload, codes: dict[str, dict[str, float]]) -> np.ndarray:
+    """The workload's rows as the encoded model's input: numeric inputs, then category codes
+    (NaN when missing or unseen), as the graph's own LabelEncoder maps them."""
+    blocks = [workload.onnx_feed[NUMERIC_INPUT]]
+    if workload.spec.categorical:
+        strings = workload.onnx_feed[CATEGORICAL_INPUT]
+        blocks.append(
+            np.asarray(
+                [
+                    [codes[name].get(value, np.nan) for name, value in zip(codes, row, strict=True)]
+                    for row in strings.tolist()
+                ],
+                dtype=np.float64,
+            ).reshape(len(strings), len(codes))
+        )
+    return np.ascontiguousarray(np.hstack(blocks))
 
 
 def _shap_engine(booster: lgb.Booster, matrix: np.ndarray) -> Engine | None:

@@ -46,7 +46,17 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
     payload_rows = (
         _get(ours, "score_batch", "payload", largest, "rows_per_second") if largest else None
     )
-    ort_rows = _get(results, "inprocess", "engines", "onnxruntime", "batch", "rows_per_second")
+    engines = _get(results, "inprocess", "engines") or {}
+    ort_rows = _get(engines, "onnxruntime", "batch", "rows_per_second")
+    encoded_rows = _get(engines, "onnxruntime_encoded", "batch", "rows_per_second")
+    best_ort = max(
+        (
+            float(engine["batch"]["rows_per_second"])
+            for name, engine in engines.items()
+            if name.startswith("onnxruntime")
+        ),
+        default=None,
+    )
     return {
         "score_p50_over_empty_call_p50": _div(score_p50, floor_p50),
         "score_p50_over_health_check_p50": _div(score_p50, health_p50),
@@ -61,6 +71,12 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
         # run the model: the target is judged on payloads.
         "score_batch_payload_rows_per_s_over_onnxruntime_batch": _div(payload_rows, ort_rows),
         "score_batch_stored_rows_per_s_over_onnxruntime_batch": _div(stored_rows, ort_rows),
+        # Stricter comparisons: the graph the server runs, and the fastest in-process
+        # onnxruntime set-up measured (any graph, any thread count).
+        "score_batch_payload_rows_per_s_over_encoded_onnxruntime_batch": _div(
+            payload_rows, encoded_rows
+        ),
+        "score_batch_payload_rows_per_s_over_best_onnxruntime_batch": _div(payload_rows, best_ort),
         "explain_p50_ms": _get(ours, "explain", "latency", "p50_ms"),
         "explain_p50_ms_many_trees": _get(results, "explain_many_trees", "latency", "p50_ms"),
     }
@@ -273,6 +289,20 @@ def _targets(results: dict[str, Any]) -> list[str]:
             f"ScoreBatch({r['score_batch_largest']} payloads) rows/s ≥ 0.7 × in-process "
             "onnxruntime",
             r["score_batch_payload_rows_per_s_over_onnxruntime_batch"],
+            "≥",
+            0.7,
+        ),
+        (
+            f"(ScoreBatch({r['score_batch_largest']} payloads) rows/s / in-process "
+            "onnxruntime on the cut graph the server runs)",
+            r["score_batch_payload_rows_per_s_over_encoded_onnxruntime_batch"],
+            "≥",
+            0.7,
+        ),
+        (
+            f"(ScoreBatch({r['score_batch_largest']} payloads) rows/s / fastest in-process "
+            "onnxruntime set-up, any graph or thread count)",
+            r["score_batch_payload_rows_per_s_over_best_onnxruntime_batch"],
             "≥",
             0.7,
         ),

@@ -631,7 +631,8 @@ def load_calibration(path: str | Path) -> tuple[float, float]:
 
 def make_session(model: str | Path | bytes) -> ort.InferenceSession:
     """A single-threaded, fully optimised session (of a file, or of a serialised model):
-    lowest latency for one request at a time."""
+    lowest latency for one request at a time, and each row's result independent of the
+    others (a multi-threaded TreeEnsemble may sum trees in another order)."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1

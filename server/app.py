@@ -84,7 +84,7 @@ def create_server(
         options=_options(settings),
         maximum_concurrent_rpcs=settings.max_concurrent_calls,
     )
-    scorer = Scorer(artifacts, APPLICATION_FIELD_PATHS)
+    scorer = Scorer(artifacts, APPLICATION_FIELD_PATHS, settings.batch_threads)
     wire = ScoringWire(scorer.codes, scorer.model_version, scorer.threshold)
     insight = InsightService(artifacts, scorer=scorer, wire=wire)
     add_to_server(CreditScoreServicer(scorer, insight, wire), server)

@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["ENV_PREFIX", "Settings", "SettingsError", "parse_settings"]
@@ -41,6 +41,10 @@ class Settings:
     log_level: str = "INFO"
     # One INFO line per call (method, request id, duration); off on the fast path by default.
     log_calls: bool = False
+    # Parallel onnxruntime runs for one large ScoreBatch (each on one thread, so that every
+    # row's score equals Score's): a large batch then uses every core. 1 suits many
+    # concurrent batch callers.
+    batch_threads: int = field(default_factory=lambda: len(os.sched_getaffinity(0)))
 
     def __post_init__(self) -> None:
         if not 0 <= self.port < 65536:
@@ -62,6 +66,8 @@ class Settings:
             raise SettingsError(
                 f"--grace-period-seconds must be in [0, 3600], got {self.grace_period_seconds}"
             )
+        if not 1 <= self.batch_threads <= 256:
+            raise SettingsError(f"--batch-threads must be in 1..256, got {self.batch_threads}")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"--log-level must be one of {LOG_LEVELS}, got {self.log_level!r}")
 
@@ -97,6 +103,7 @@ def parse_settings(
         reuse_port=_flag(args.reuse_port, "--reuse-port"),
         log_level=str(args.log_level).upper(),
         log_calls=_flag(args.log_calls, "--log-calls"),
+        batch_threads=_whole(args.batch_threads, "--batch-threads"),
     )
 
 
@@ -162,6 +169,11 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         const=True,
         default=env("REUSE_PORT", False),
         help="share the port between processes (SO_REUSEPORT)",
+    )
+    parser.add_argument(
+        "--batch-threads",
+        default=env("BATCH_THREADS", len(os.sched_getaffinity(0))),
+        help="parallel model runs for large ScoreBatch calls (default: the usable cores)",
     )
     parser.add_argument("--log-level", default=env("LOG_LEVEL", defaults["log_level"].default))
     parser.add_argument(

@@ -231,9 +231,12 @@ class FeedBuilder:
     ) -> np.ndarray:
         if history is None:
             history = np.empty((0, len(self.history_columns)))
+        # C order throughout: other layouts would make numba compile another version.
         return feed_rows(
-            numeric, self._clean_days, float(ANOMALY_DAYS), codes, self._building_codes,
-            self._code_missing, np.ascontiguousarray(history), DERIVED_TABLES, self._places,
+            np.ascontiguousarray(numeric, dtype=np.float64), self._clean_days,
+            float(ANOMALY_DAYS), np.ascontiguousarray(codes, dtype=np.int16),
+            self._building_codes, self._code_missing,
+            np.ascontiguousarray(history, dtype=np.float64), DERIVED_TABLES, self._places,
             self._combined, len(self.spec.numeric), categories, self._category_values,
         )  # fmt: skip
 

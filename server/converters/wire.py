@@ -313,6 +313,7 @@ class WireDecoder:
         self._column_starts = np.cumsum([0, *map(len, codes.values)], dtype=np.int64)
         # Compile (or load from numba's cache) now rather than in the first call.
         self.decode(credit_score_pb2.ScoreRequest().SerializeToString(), batch=False)
+        self.decode(b"", batch=True)
 
     def decode(self, data: bytes, *, batch: bool, max_items: int = 1) -> DecodedRequests:
         """The items of ``data``: a ScoreBatchRequest when ``batch``, else a ScoreRequest or

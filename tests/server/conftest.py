@@ -87,7 +87,8 @@ def start_server(artifacts: ServingArtifacts, **settings: object) -> RunningServ
 
 @pytest.fixture(scope="session")
 def grpc_server(serving_artifacts: ServingArtifacts) -> Iterator[RunningServer]:
-    running = start_server(serving_artifacts, worker_threads=4)
+    # Two parallel runs for large batches, whatever the machine: that path is tested too.
+    running = start_server(serving_artifacts, worker_threads=4, batch_threads=2)
     yield running
     running.server.shutdown(grace_seconds=1.0).wait(5)
 

@@ -16,7 +16,7 @@ from model_build.features.rows import raw_rows_from_records
 from server.artifacts import ServingArtifacts
 from server.converters.scoring import APPLICATION_FIELD_PATHS, ScoringWire
 from server.errors import DeadlineExceeded
-from server.scoring import Scorer
+from server.scoring import PARALLEL_ROWS, Scorer
 from tests.server.payloads import application_message, csv_rows, valid_application
 
 TOLERANCE = 1e-6
@@ -129,6 +129,34 @@ def test_score_batch_scores_good_items_and_reports_the_bad_one(
     assert [v.field for v in bad_request.field_violations] == ["application.amt_credit"]
     assert results[3].error.code == code_pb2.NOT_FOUND
     assert response.request_id
+
+
+def test_a_large_batch_gives_each_item_the_score_of_a_single_call(
+    stub, test_rows: list[dict[str, str]], serving_artifacts: ServingArtifacts
+):
+    # Hundreds of payloads: chunks large enough to be split between parallel model runs.
+    rows = test_rows[:600]
+    assert len(rows) >= 2 * PARALLEL_ROWS
+    items = [pb.ScoreRequest(application=application_message(r)) for r in rows]
+    valid = [k for k, item in enumerate(items) if _scores(stub, item) is not None]
+    batch = stub.ScoreBatch(pb.ScoreBatchRequest(requests=[items[k] for k in valid]))
+    assert len(valid) >= 0.99 * len(rows) and len(batch.results) == len(valid)
+    threshold = serving_artifacts.threshold
+    for result, k in zip(batch.results, valid, strict=True):
+        # onnxruntime adds up the trees of one row and of a batch in different orders: the
+        # last bits may differ, never more.
+        single = _scores(stub, items[k])
+        assert result.score.default_probability == pytest.approx(single, abs=1e-14)
+        assert result.score.decision == _decision(single, threshold)
+
+
+def _scores(stub, request: pb.ScoreRequest) -> float | None:
+    """Score's probability for ``request``, None when it is invalid."""
+    try:
+        return stub.Score(request).score.default_probability
+    except grpc.RpcError as error:
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        return None
 
 
 @pytest.mark.parametrize("count", [0, 1001])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,12 @@ def test_defaults_listen_on_loopback_port_50051():
     assert settings.max_message_bytes >= 4 * 1024 * 1024
 
 
+def test_large_batches_use_every_usable_core_unless_told_otherwise():
+    assert parse_settings(["--artifacts", "/a"], {}).batch_threads == len(os.sched_getaffinity(0))
+    settings = parse_settings(["--artifacts", "/a"], {"CREDITSCORE_BATCH_THREADS": "1"})
+    assert settings.batch_threads == 1
+
+
 @pytest.mark.parametrize(
     ("argv", "environ", "named"),
     [
@@ -50,6 +57,8 @@ def test_defaults_listen_on_loopback_port_50051():
         (["--artifacts", "/a", "--worker-threads", "0"], {}, "--worker-threads"),
         (["--artifacts", "/a", "--log-level", "LOUD"], {}, "--log-level"),
         (["--artifacts", "/a"], {"CREDITSCORE_REUSE_PORT": "maybe"}, "--reuse-port"),
+        (["--artifacts", "/a", "--batch-threads", "0"], {}, "--batch-threads"),
+        (["--artifacts", "/a"], {"CREDITSCORE_BATCH_THREADS": "all"}, "--batch-threads"),
     ],
 )
 def test_bad_settings_are_one_line_errors_naming_the_flag(
