@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError, Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -26,6 +27,7 @@ __all__ = [
     "Unimplemented",
     "bad_request_status",
     "grpc_errors",
+    "parse_request",
     "status_for",
 ]
 
@@ -111,6 +113,18 @@ def status_for(error: DomainError) -> status_pb2.Status:
 
 
 _Handler = TypeVar("_Handler", bound=Callable[..., Any])
+
+
+_Message = TypeVar("_Message", bound=Message)
+
+
+def parse_request(message_class: type[_Message], data: bytes) -> _Message:
+    """The request message in ``data``; InvalidArgument when the bytes are not one."""
+    try:
+        return message_class.FromString(data)
+    except DecodeError as error:
+        name = message_class.DESCRIPTOR.full_name
+        raise InvalidArgument([], f"the request is not a valid {name} message ({error})") from None
 
 
 def grpc_errors(method: _Handler) -> _Handler:

@@ -58,6 +58,17 @@ def _varint(data: np.ndarray, pos: int, end: int) -> tuple[np.uint64, int]:
 
 
 @_kernel
+def _tag(data: np.ndarray, pos: int, end: int) -> tuple[np.uint64, int]:
+    """A field's tag and the position after it; -1 where the library would refuse it: over
+    5 bytes, field number 0 or above 2**29 - 1."""
+    start = pos
+    key, pos = _varint(data, pos, end)
+    if pos < 0 or pos - start > 5 or key >> np.uint64(32) != 0 or key >> np.uint64(3) == 0:
+        return key, -1
+    return key, pos
+
+
+@_kernel
 def _length(data: np.ndarray, pos: int, end: int) -> tuple[int, int]:
     """A length prefix and the position after it (-1 if it overruns ``end``)."""
     value, pos = _varint(data, pos, end)
@@ -87,8 +98,8 @@ def _count_items(data: np.ndarray) -> int:
     """Items of a ScoreBatchRequest (field 1); -1 malformed, -2 unsupported."""
     count, pos, end = 0, 0, len(data)
     while pos < end:
-        key, pos = _varint(data, pos, end)
-        if pos < 0 or key >> np.uint64(3) == 0:
+        key, pos = _tag(data, pos, end)
+        if pos < 0:
             return -1
         if key >> np.uint64(3) == 1:
             if key & np.uint64(7) != _LEN:
@@ -146,10 +157,10 @@ def _application(
 ) -> tuple[int, int]:
     """Fields of one Application message into ``row``; (status, flagged cells)."""
     while pos < end:
-        key, pos = _varint(data, pos, end)
+        key, pos = _tag(data, pos, end)
         field = key >> np.uint64(3)
         wire_type = key & np.uint64(7)
-        if pos < 0 or field == 0:
+        if pos < 0:
             return _MALFORMED, n_flagged
         kind = kinds[field] if field < len(kinds) else _NONE
         if kind == _NONE:
@@ -233,17 +244,17 @@ def _decode(
     while pos < end and status == _OK:
         item_end = end
         if batch:
-            key, pos = _varint(data, pos, end)
+            key, pos = _tag(data, pos, end)
             if key >> np.uint64(3) != 1:
                 pos = _skip(data, pos, end, key & np.uint64(7))
                 continue
             length, pos = _length(data, pos, end)
             item_end = pos + length
         while pos < item_end and status == _OK:
-            key, pos = _varint(data, pos, item_end)
+            key, pos = _tag(data, pos, item_end)
             field = key >> np.uint64(3)
             wire_type = key & np.uint64(7)
-            if pos < 0 or field == 0:
+            if pos < 0:
                 status = _MALFORMED
             elif field == 1:  # ScoreRequest.client_id
                 if wire_type != _VARINT:
@@ -386,8 +397,14 @@ def _flagged_cells(
         if kind == _NON_FINITE:
             if np.isnan(numeric[row, column]):
                 non_finite[row, RAW_NUMERIC_COLUMNS[column]] = None
-        elif codes[row, column] == UNKNOWN_CODE:
-            text = data[start:end].decode("utf-8", errors="replace")
+            continue
+        # Accepted values are valid UTF-8; any other string must be too, as for the library,
+        # even when a later occurrence of its field replaces it.
+        try:
+            text = data[start:end].decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("a string field is not valid UTF-8") from None
+        if codes[row, column] == UNKNOWN_CODE:
             unknown[row, RAW_CATEGORICAL_COLUMNS[column]] = text
     return tuple(non_finite), unknown
 

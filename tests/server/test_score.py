@@ -193,3 +193,20 @@ def test_scorer_stops_a_batch_once_the_deadline_has_passed(
         scorer.score_items(queries, rows, time_remaining=lambda: 0.0)
     scores = scorer.score_items(queries, rows, time_remaining=lambda: 5.0)
     assert len(scores.probabilities) == 3 and not np.isnan(scores.probabilities).any()
+
+
+@pytest.mark.parametrize(
+    ("method", "data"),
+    [
+        ("Score", b"\x12\x05\x0a\x02\xff\xfe"),  # a string that is not UTF-8
+        ("Score", b"\x12\x09\x09\x00\x00"),  # a double cut short
+        ("ScoreBatch", b"\x0a\x04\x12\x02\x08"),  # a varint cut short
+        ("GetClient", b"\x08"),
+    ],
+)
+def test_bytes_that_are_not_a_message_are_invalid_argument(channel, method: str, data: bytes):
+    call = channel.unary_unary(f"/creditscore.v1.CreditScoreService/{method}")
+    with pytest.raises(grpc.RpcError) as caught:
+        call(data)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "not a valid creditscore.v1." in caught.value.details()
