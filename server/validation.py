@@ -275,8 +275,7 @@ class ApplicationValidator:
         self._required = np.asarray([_INDEX[name] for name in REQUIRED_COLUMNS], dtype=np.intp)
         self._credit, self._annuity = _INDEX["AMT_CREDIT"], _INDEX["AMT_ANNUITY"]
         self._allowed = codes.values
-        # The arguments of the rule kernels after the rows.
-        self._rules = (
+        self._rules: Rules = (
             self._low, self._high, self._employed, self._family, self._required, self._credit,
             self._annuity,
         )  # fmt: skip
@@ -284,7 +283,7 @@ class ApplicationValidator:
     def any_broken(self, numeric: np.ndarray, codes: np.ndarray) -> bool:
         """Whether a row breaks a rule, non-finite values aside (then ``violations`` tells
         which); one compiled pass, the cost of a valid request."""
-        return bool(_any_broken(numeric, codes, *self._rules))
+        return bool(_any_broken(numeric, codes, self._rules))
 
     def violations(
         self,
@@ -321,7 +320,7 @@ class ApplicationValidator:
     ) -> None:
         """Bounds, required fields and the loan term; cells in ``reported`` (non-finite
         values, already reported) are not reported again."""
-        bad, missing, bad_term = _rule_breaks(numeric, codes, *self._rules)
+        bad, missing, bad_term = _rule_breaks(numeric, codes, self._rules)
         credit, annuity = numeric[:, self._credit], numeric[:, self._annuity]
         with np.errstate(divide="ignore", invalid="ignore"):
             term = credit / np.where(annuity > 0, annuity, np.nan)
@@ -376,23 +375,20 @@ class ApplicationValidator:
 _jit = numba.njit(cache=True)
 
 
+# The rules' tables, as the kernels take them: low and high bounds per column, the columns of
+# DAYS_EMPLOYED and CNT_FAM_MEMBERS, the required columns, the columns of AMT_CREDIT and
+# AMT_ANNUITY.
+Rules = tuple[np.ndarray, np.ndarray, int, int, np.ndarray, int, int]
+
+
 @_jit
 def _row_breaks(
-    row: np.ndarray,
-    codes: np.ndarray,
-    low: np.ndarray,
-    high: np.ndarray,
-    employed: int,
-    family: int,
-    required: np.ndarray,
-    credit: int,
-    annuity: int,
-    bad: np.ndarray,
-    missing: np.ndarray,
+    row: np.ndarray, codes: np.ndarray, rules: Rules, bad: np.ndarray, missing: np.ndarray
 ) -> tuple[bool, bool]:
     """The rules on one row: fills ``bad`` (cells out of bounds) and ``missing`` (required
     cells unset); returns (any rule broken, bad loan term). An unknown category
     (UNKNOWN_CODE in ``codes``) breaks a rule too."""
+    low, high, employed, family, required, credit, annuity = rules
     broken = False
     for j in range(len(row)):
         # Comparisons with NaN (unset) are False: unset fields pass every bound.
@@ -415,52 +411,27 @@ def _row_breaks(
 
 
 @_jit
-def _any_broken(
-    numeric: np.ndarray,
-    codes: np.ndarray,
-    low: np.ndarray,
-    high: np.ndarray,
-    employed: int,
-    family: int,
-    required: np.ndarray,
-    credit: int,
-    annuity: int,
-) -> bool:
+def _any_broken(numeric: np.ndarray, codes: np.ndarray, rules: Rules) -> bool:
     """Whether any row breaks a rule: most break none, and this is all they cost."""
     bad = np.empty(numeric.shape[1], dtype=np.bool_)
-    missing = np.empty(len(required), dtype=np.bool_)
+    missing = np.empty(len(rules[4]), dtype=np.bool_)
     for i in range(numeric.shape[0]):
-        broken, _ = _row_breaks(
-            numeric[i], codes[i], low, high, employed, family, required, credit, annuity, bad,
-            missing,
-        )  # fmt: skip
-        if broken:
+        if _row_breaks(numeric[i], codes[i], rules, bad, missing)[0]:
             return True
     return False
 
 
 @_jit
 def _rule_breaks(
-    numeric: np.ndarray,
-    codes: np.ndarray,
-    low: np.ndarray,
-    high: np.ndarray,
-    employed: int,
-    family: int,
-    required: np.ndarray,
-    credit: int,
-    annuity: int,
+    numeric: np.ndarray, codes: np.ndarray, rules: Rules
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cells out of bounds, required cells unset and rows with a bad loan term."""
     rows, width = numeric.shape
     bad = np.zeros((rows, width), dtype=np.bool_)
-    missing = np.zeros((rows, len(required)), dtype=np.bool_)
+    missing = np.zeros((rows, len(rules[4])), dtype=np.bool_)
     bad_term = np.zeros(rows, dtype=np.bool_)
     for i in range(rows):
-        _, bad_term[i] = _row_breaks(
-            numeric[i], codes[i], low, high, employed, family, required, credit, annuity,
-            bad[i], missing[i],
-        )  # fmt: skip
+        _, bad_term[i] = _row_breaks(numeric[i], codes[i], rules, bad[i], missing[i])
     return bad, missing, bad_term
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from model_build.anomalies import anomaly_flag_name, clean_table
 from model_build.features.descriptions import ALL_DOCUMENTS, RAW_META
-from model_build.features.kernels import FORMULAS, derived_rows
+from model_build.features.kernels import FORMULAS, DerivedTables, derived_rows
 from model_build.features.meta import (
     AGE_EMPLOYMENT,
     CONTACT_DOCUMENTS,
@@ -342,7 +342,7 @@ def derived_matrix(raw: RawApplication) -> np.ndarray:
     """float64 [rows, len(DERIVED_COLUMNS)]: the derived features of each row, computed by
     the compiled formulas (``kernels.derived_rows``) that serving uses too."""
     building_missing = np.equal(raw.categorical[:, _BUILDING_CATEGORICAL], _NONE).sum(axis=1)
-    return derived_rows(raw.numeric, building_missing.astype(np.float64), *DERIVED_TABLES)
+    return derived_rows(raw.numeric, building_missing.astype(np.float64), DERIVED_TABLES)
 
 
 # The formulas' index tables (see kernels._derived_row): the raw inputs read by name...
@@ -358,7 +358,7 @@ _KERNEL_INPUTS = _positions(
     ),
     _NUMERIC_INDEX,
 )
-DERIVED_TABLES: tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, np.ndarray] = (
+DERIVED_TABLES: DerivedTables = (
     _KERNEL_INPUTS,
     np.stack([_RATIO_NUMERATORS, _RATIO_DENOMINATORS]),
     tuple(RAW_RATIOS).index(_LOAN_TERM),

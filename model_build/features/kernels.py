@@ -15,7 +15,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["FORMULAS", "derived_rows", "feed_rows"]
+__all__ = ["FORMULAS", "DerivedTables", "derived_rows", "feed_rows"]
 
 DAYS_PER_YEAR = 365.25
 
@@ -65,17 +65,13 @@ def _ext_source_stats(s1: float, s2: float, s3: float, out: np.ndarray) -> None:
     out[5] = 3.0 - known
 
 
+# The formulas' tables (see _derived_row): inputs, ratios, loan_term, building, sums, sum_ends.
+DerivedTables = tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]
+
+
 @_jit
 def _derived_row(
-    row: np.ndarray,
-    building_missing: float,
-    inputs: np.ndarray,
-    ratios: np.ndarray,
-    loan_term: int,
-    building: np.ndarray,
-    sums: np.ndarray,
-    sum_ends: np.ndarray,
-    out: np.ndarray,
+    row: np.ndarray, building_missing: float, tables: DerivedTables, out: np.ndarray
 ) -> None:
     """The derived features of one cleaned raw row: the ratios (``ratios`` [2, k]: numerator
     and denominator columns; NaN where the denominator is zero or missing, never inf), then
@@ -87,6 +83,7 @@ def _derived_row(
     AMT_CREDIT / AMT_ANNUITY; ``building_missing``: unknown building details that are not in
     ``row`` (the categorical ones).
     """
+    inputs, ratios, loan_term, building, sums, sum_ends = tables
     count = ratios.shape[1]
     for k in range(count):
         out[k] = _finite_or_nan(row[ratios[0, k]] / row[ratios[1, k]])
@@ -116,24 +113,18 @@ def _derived_row(
 
 @_jit
 def derived_rows(
-    numeric: np.ndarray,
-    building_missing: np.ndarray,
-    inputs: np.ndarray,
-    ratios: np.ndarray,
-    loan_term: int,
-    building: np.ndarray,
-    sums: np.ndarray,
-    sum_ends: np.ndarray,
+    numeric: np.ndarray, building_missing: np.ndarray, tables: DerivedTables
 ) -> np.ndarray:
     """``_derived_row`` of every row of ``numeric`` (cleaned), float64 [rows, outputs]."""
-    width = ratios.shape[1] + len(FORMULAS) + len(sum_ends)
-    out = np.empty((numeric.shape[0], width))
+    out = np.empty((numeric.shape[0], _derived_width(tables)))
     for i in range(numeric.shape[0]):
-        _derived_row(
-            numeric[i], building_missing[i], inputs, ratios, loan_term, building, sums,
-            sum_ends, out[i],
-        )  # fmt: skip
+        _derived_row(numeric[i], building_missing[i], tables, out[i])
     return out
+
+
+@_jit
+def _derived_width(tables: DerivedTables) -> int:
+    return tables[1].shape[1] + len(FORMULAS) + len(tables[5])
 
 
 @_jit
@@ -157,7 +148,7 @@ def feed_rows(
     building_codes: np.ndarray,
     code_missing: np.ndarray,
     history: np.ndarray,
-    derived: tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, np.ndarray],
+    derived: DerivedTables,
     places: np.ndarray,
     combined: np.ndarray,
     width: int,
@@ -178,10 +169,9 @@ def feed_rows(
     columns and their offsets) has columns, the k category values
     ``category_values[codes + offsets]`` follow the ``width`` numeric inputs.
     """
-    inputs, ratios, loan_term, building, sums, sum_ends = derived
     rows = numeric.shape[0]
     out = np.full((rows, width + categories.shape[1]), np.nan)
-    features = np.empty(ratios.shape[1] + len(FORMULAS) + len(sum_ends))
+    features = np.empty(_derived_width(derived))
     past = np.full(history.shape[1], np.nan)
     for i in range(rows):
         row = numeric[i].copy()
@@ -194,7 +184,7 @@ def feed_rows(
         missing = 0.0
         for k in range(building_codes.shape[1]):
             missing += code_missing[codes[i, building_codes[0, k]] + building_codes[1, k]]
-        _derived_row(row, missing, inputs, ratios, loan_term, building, sums, sum_ends, features)
+        _derived_row(row, missing, derived, features)
         if history.shape[0]:
             past[:] = history[i]
         for k in range(places.shape[1]):
