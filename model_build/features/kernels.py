@@ -37,7 +37,8 @@ FORMULAS: tuple[str, ...] = (
 )
 _EXT_AT = FORMULAS.index("EXT_SOURCE_MEAN")
 
-_jit = numba.njit(cache=True, error_model="numpy")
+# nogil: a large batch is split between threads that compute their rows in parallel.
+_jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 
 
 @_jit
