@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import numpy as np
 
 from benchmarks.floor_server import EMPTY_METHOD
-from benchmarks.grpc_load import CHANNEL_OPTIONS, AsyncCall, concurrent_load, sequential
+from benchmarks.grpc_load import AsyncCall, concurrent_load
 from benchmarks.plan import Plan
-from benchmarks.processes import HOST, free_port, grpc_ready, start_service
+from benchmarks.processes import HOST, Service, free_port, grpc_ready, start_service
 
-__all__ = ["measure_floor"]
+__all__ = ["DESCRIPTION", "empty_call", "measure_floor_load", "start_floor"]
 
 
 def _async_empty(channel: grpc.aio.Channel) -> AsyncCall:
@@ -27,8 +26,14 @@ def _async_empty(channel: grpc.aio.Channel) -> AsyncCall:
     return call
 
 
-def measure_floor(plan: Plan, log_dir: Path) -> tuple[dict[str, Any], np.ndarray]:
-    """Empty calls, sequential and at every concurrency level of the plan."""
+DESCRIPTION = (
+    "tiny grpcio server in a subprocess (8 worker threads, 256 calls, 32 MiB messages: the "
+    "scoring server's defaults), generic handler, empty bytes in and out"
+)
+
+
+def start_floor(log_dir: Path) -> tuple[Service, str]:
+    """The floor server, started; its address."""
     port = free_port()
     service = start_service(
         "floor_server",
@@ -36,20 +41,20 @@ def measure_floor(plan: Plan, log_dir: Path) -> tuple[dict[str, Any], np.ndarray
         log_dir,
         grpc_ready(port),
     )
-    address = f"{HOST}:{port}"
-    try:
-        with grpc.insecure_channel(address, options=CHANNEL_OPTIONS) as channel:
-            empty: Callable[[bytes], Any] = channel.unary_unary(EMPTY_METHOD)
-            result, samples = sequential(lambda i: empty(b""), plan.fast)
-        levels = [
-            concurrent_load(address, _async_empty, level, plan.load).to_dict()
-            for level in plan.concurrency_levels
-        ]
-    finally:
-        service.stop()
-    return {
-        "description": "tiny grpcio server in a subprocess (8 worker threads, 256 calls, 32 MiB "
-        "messages: the scoring server's defaults), generic handler, empty bytes in and out",
-        "empty_call": result.to_dict(),
-        "empty_call_concurrency": levels,
-    }, samples
+    return service, f"{HOST}:{port}"
+
+
+def empty_call(channel: grpc.Channel) -> Callable[[int], Any]:
+    """One sequential empty call on ``channel`` (to the floor server), as a measured call."""
+    empty: Callable[[bytes], Any] = channel.unary_unary(EMPTY_METHOD)
+    return lambda i: empty(b"")
+
+
+def measure_floor_load(address: str, plan: Plan) -> dict[str, Any]:
+    """Empty calls at every concurrency level of the plan (the sequential floor is measured
+    in turns with our server's calls: benchmarks.ours)."""
+    levels = [
+        concurrent_load(address, _async_empty, level, plan.load).to_dict()
+        for level in plan.concurrency_levels
+    ]
+    return {"description": DESCRIPTION, "empty_call_concurrency": levels}

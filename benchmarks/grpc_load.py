@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ __all__ = [
     "SequentialResult",
     "concurrent_load",
     "cycling",
+    "interleaved",
     "sequential",
 ]
 
@@ -95,6 +97,34 @@ def sequential(
     samples = measure(call, budget)
     elapsed = float(samples.sum()) / 1e9
     return SequentialResult(summarize(samples), rows_per_call, elapsed), samples
+
+
+def interleaved(
+    calls: Mapping[str, Callable[[int], object]], budget: Budget, rounds: int
+) -> dict[str, tuple[SequentialResult, np.ndarray]]:
+    """``sequential`` for several calls at once, measured in turns: ``rounds`` rounds in which
+    each call spends its share of ``budget``. A drift of the machine during the run (clock
+    speed, neighbours) then weighs on every call alike, and the ratios between them hold."""
+    share = Budget(count=max(1, budget.count // rounds), seconds=budget.seconds / rounds, warmup=0)
+    for call in calls.values():
+        for i in range(budget.warmup):
+            call(i)
+    series: dict[str, list[np.ndarray]] = {name: [] for name in calls}
+    for round_ in range(rounds):
+        for name, call in calls.items():
+            offset = budget.warmup + round_ * share.count
+            shifted = functools.partial(_shifted, call, offset)
+            series[name].append(measure(shifted, share))
+    out = {}
+    for name, parts in series.items():
+        samples = np.concatenate(parts)
+        elapsed = float(samples.sum()) / 1e9
+        out[name] = (SequentialResult(summarize(samples), 1, elapsed), samples)
+    return out
+
+
+def _shifted(call: Callable[[int], object], offset: int, i: int) -> object:
+    return call(offset + i)
 
 
 def concurrent_load(

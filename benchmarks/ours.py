@@ -11,11 +11,13 @@ import grpc
 import numpy as np
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from benchmarks.floor import empty_call
 from benchmarks.grpc_load import (
     CHANNEL_OPTIONS,
     AsyncCall,
     concurrent_load,
     cycling,
+    interleaved,
     sequential,
 )
 from benchmarks.plan import Plan
@@ -69,9 +71,17 @@ def _cycle(items: list[Any]) -> Callable[[int], Any]:
 
 
 def measure_ours(
-    address: str, workload: Workload, applications: list[application_pb2.Application], plan: Plan
+    address: str,
+    floor_address: str,
+    workload: Workload,
+    applications: list[application_pb2.Application],
+    plan: Plan,
 ) -> tuple[dict[str, Any], Samples]:
-    """Every RPC of our server, sequentially; Score under load; ScoreBatch and V2 by size."""
+    """Every RPC of our server, sequentially; Score under load; ScoreBatch and V2 by size.
+
+    The empty call to the floor server (``empty_call``), the health check and Score are
+    measured in turns (``interleaved``), so that their ratios come from the same moments.
+    """
     stubs = _stubs(address)
     ids = [int(c) for c in workload.client_ids]
     stored = _cycle([cs.ScoreRequest(client_id=c) for c in ids])
@@ -87,9 +97,21 @@ def measure_ours(
 
     try:
         check = health_pb2.HealthCheckRequest(service="")
-        run("health_check", lambda i: stubs.health.Check(check), plan.fast)
-        run("score_stored", lambda i: stubs.score.Score(stored(i)), plan.fast)
-        run("score_payload", lambda i: stubs.score.Score(payload(i)), plan.fast)
+        with grpc.insecure_channel(floor_address, options=CHANNEL_OPTIONS) as floor:
+            logger.info("ours: floor, health check and Score, in turns")
+            fast = interleaved(
+                {
+                    "empty_call": empty_call(floor),
+                    "health_check": lambda i: stubs.health.Check(check),
+                    "score_stored": lambda i: stubs.score.Score(stored(i)),
+                    "score_payload": lambda i: stubs.score.Score(payload(i)),
+                },
+                plan.fast,
+                plan.interleave_rounds,
+            )
+        for name, (result, series) in fast.items():
+            results[name] = result.to_dict()
+            samples[name] = series
         run(
             "explain",
             lambda i: stubs.score.Explain(cs.ExplainRequest(client_id=ids[i % len(ids)])),

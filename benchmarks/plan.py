@@ -18,6 +18,8 @@ class Plan:
     rows: int
     # Sequential latency of the fast calls (floor, Score, ModelInfer, REST, MLServer).
     fast: Budget
+    # Turns in which the floor, the health check and Score share the ``fast`` budget.
+    interleave_rounds: int
     # Sequential latency of the heavier calls (Explain, GetClient, ComparePeers, ...).
     slow: Budget
     # One concurrency level.
@@ -39,6 +41,7 @@ FULL = Plan(
     name="full",
     rows=1000,
     fast=Budget(count=10_000, seconds=25.0, warmup=200),
+    interleave_rounds=20,
     slow=Budget(count=2_000, seconds=12.0, warmup=20),
     load=Budget(count=40_000, seconds=8.0, warmup=20),
     concurrency_levels=(1, 4, 16, 64),
@@ -55,6 +58,7 @@ QUICK = Plan(
     name="quick",
     rows=200,
     fast=Budget(count=400, seconds=2.0, warmup=20),
+    interleave_rounds=4,
     slow=Budget(count=60, seconds=1.5, warmup=3),
     load=Budget(count=1_000, seconds=1.0, warmup=5),
     concurrency_levels=(1, 4, 16, 64),

@@ -16,7 +16,7 @@ from benchmarks import report
 from benchmarks.baselines.mlserver import measure_mlserver
 from benchmarks.baselines.perf_analyzer import measure_perf_analyzer
 from benchmarks.baselines.rest_pickle import measure_rest_pickle
-from benchmarks.floor import measure_floor
+from benchmarks.floor import measure_floor_load, start_floor
 from benchmarks.inprocess import measure_inprocess
 from benchmarks.machine import load_average, machine_info
 from benchmarks.ours import fetch_applications, measure_explain, measure_ours
@@ -73,13 +73,17 @@ def run(options: RunOptions) -> dict[str, Any]:
         "rows": len(workload.client_ids),
     }
 
-    logger.info("floor")
-    results["floor"], samples["empty_call"] = measure_floor(plan, logs)
-
+    # The floor server runs beside ours: its sequential calls are measured in turns with ours.
+    floor, floor_address = start_floor(logs)
     server, port = _start_server(options.artifacts, logs, "server")
     try:
+        logger.info("floor under load")
+        results["floor"] = measure_floor_load(floor_address, plan)
         applications = fetch_applications(f"{HOST}:{port}", workload.client_ids)
-        results["ours"], ours_samples = measure_ours(f"{HOST}:{port}", workload, applications, plan)
+        results["ours"], ours_samples = measure_ours(
+            f"{HOST}:{port}", floor_address, workload, applications, plan
+        )
+        results["floor"]["empty_call"] = results["ours"].pop("empty_call")
         samples.update(ours_samples)
         baselines: dict[str, Any] = {}
         if options.baselines:
@@ -88,6 +92,7 @@ def run(options: RunOptions) -> dict[str, Any]:
             )
     finally:
         server.stop()
+        floor.stop()
     results["explain_many_trees"] = _many_trees(options, plan, logs)
 
     results["inprocess"] = measure_inprocess(workload, plan)
