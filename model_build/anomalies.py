@@ -7,7 +7,7 @@ import pandas as pd
 
 from model_build.schema import ANOMALY_DAYS, MISSING_CATEGORY_CODES, TableSpec
 
-__all__ = ["anomaly_flag_name", "clean_table", "is_placeholder_day", "without_missing_codes"]
+__all__ = ["anomaly_flag_name", "clean_table", "is_placeholder_day"]
 
 
 def anomaly_flag_name(column: str) -> str:
@@ -20,14 +20,6 @@ def is_placeholder_day(values: np.ndarray) -> np.ndarray:
     return values == ANOMALY_DAYS
 
 
-def without_missing_codes(values: np.ndarray) -> np.ndarray:
-    """Object array of category strings with ``XNA`` / ``XAP`` replaced by None (a copy)."""
-    out = np.array(values, dtype=object, copy=True)
-    for code in MISSING_CATEGORY_CODES:
-        out[out == code] = None
-    return out
-
-
 def clean_table(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
     """Return ``frame`` with placeholders turned into missing values.
 
@@ -37,9 +29,9 @@ def clean_table(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
     - ``XNA`` / ``XAP`` ("not available" / "not applicable") become missing categories, so
       models and reports do not treat them as a real value.
 
-    Used by the loader and by every other path that receives raw rows; the server's payloads go
-    through the same rules at array level (``is_placeholder_day``, ``without_missing_codes``),
-    so that served features cannot drift from trained ones.
+    Used by the loader and by every other path that receives raw rows. The server's payloads
+    go through the same rules in its compiled feature pass (``model_build.features.rows``:
+    ANOMALY_DAYS and MISSING_CATEGORY_CODES), and a test holds the two to the same features.
     """
     out = frame.copy()
     for column in spec.anomaly_day_columns:

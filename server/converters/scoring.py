@@ -51,16 +51,6 @@ class ScoringWire:
         self._decoder = WireDecoder(codes)
         self._writer = ResponseWriter(model_version, threshold)
 
-    def score_request(self, data: bytes) -> tuple[ScoreQueries, ApplicationRows]:
-        """The one query of a ScoreRequest (or ExplainRequest: same fields)."""
-        try:
-            decoded = self._decoder.decode(data, batch=False)
-        except ValueError as error:
-            raise InvalidArgument(
-                [], f"not a valid {_request_name(False)} message ({error})"
-            ) from None
-        return _queries(decoded), _rows(decoded)
-
     def batch_request(self, data: bytes) -> tuple[ScoreQueries, ApplicationRows]:
         """The queries of a ScoreBatchRequest, their applications in one matrix."""
         try:
