@@ -443,7 +443,8 @@ _FR: dict[str, str] = {
 
 _TEXTS: dict[Language, dict[str, str]] = {"en": _EN, "fr": _FR}
 
-# Kaggle spellings of the categories an advisor filters on, in French.
+# Kaggle spellings of the categories an advisor filters on, in French (as the server's profile
+# labels spell them, so that a filter and a profile say the same).
 _CATEGORIES_FR: dict[str, str] = {
     "Cash loans": "Prêt personnel",
     "Revolving loans": "Crédit renouvelable",
@@ -453,7 +454,7 @@ _CATEGORIES_FR: dict[str, str] = {
     "State servant": "Fonctionnaire",
     "Unemployed": "Sans emploi",
     "Student": "Étudiant",
-    "Businessman": "Chef d'entreprise",
+    "Businessman": "Entrepreneur",
     "Maternity leave": "Congé maternité",
 }
 

@@ -176,21 +176,30 @@ class Scorer:
         a handful of steps, no per-batch array set-up.
         """
         client_id = query.client_id
-        stored = self.artifacts.features
-        if client_id is not None and client_id not in stored.row_of:
+        one = self._checked(query, rows)
+        if one is None:
+            # The book's probability was computed by this very model (checked at start-up).
+            stored = self.artifacts.features
+            return self.result(client_id, float(stored.probability[stored.row_of[client_id]]))  # type: ignore[index]
+        history = None if client_id is None else self.artifacts.history.rows_of([client_id])
+        encoded = self.artifacts.feed_builder.encoded(one.numeric, one.codes, history)
+        return self.result(client_id, float(self.artifacts.predict_encoded(encoded)[0]))
+
+    def _checked(self, query: ScoreQuery, rows: ApplicationRows | None) -> ApplicationRows | None:
+        """The query's application alone (None: a stored client alone), once valid; raises
+        NotFound for an unknown client, InvalidArgument for nothing to score or a bad row."""
+        client_id = query.client_id
+        if client_id is not None and client_id not in self.artifacts.features.row_of:
             raise NotFound(f"client {client_id} is not a stored client")
         if query.application_row is None or rows is None:
             if client_id is None:
                 raise InvalidArgument([_NOTHING_TO_SCORE])
-            # The book's probability was computed by this very model (checked at start-up).
-            return self.result(client_id, float(stored.probability[stored.row_of[client_id]]))
+            return None
         one = _one_row(rows, query.application_row)
         if one.non_finite or one.unknown or self.validator.any_broken(one.numeric, one.codes):
             found = self.validator.violations(one.numeric, one.codes, one.non_finite, one.unknown)
             raise InvalidArgument(found[0])
-        history = None if client_id is None else self.artifacts.history.rows_of([client_id])
-        encoded = self.artifacts.feed_builder.encoded(one.numeric, one.codes, history)
-        return self.result(client_id, float(self.artifacts.predict_encoded(encoded)[0]))
+        return one
 
     def score_items(
         self,
@@ -226,14 +235,14 @@ class Scorer:
         self, query: ScoreQuery, rows: ApplicationRows | None
     ) -> dict[str, np.ndarray]:
         """The ONNX feed (one row) of a query, as Score computes it; raises like score()."""
-        queries, one_row = _single(query, rows)
-        errors = self._errors(queries, one_row)
-        if errors:
-            raise errors[0]
-        if query.application_row is None:
+        one = self._checked(query, rows)
+        if one is None:
             row = self.artifacts.features.row_of[query.client_id]  # type: ignore[index]
             return self.artifacts.features.feed(np.asarray([row]))
-        return self._payload_feed(np.zeros(1, dtype=np.intp), queries, one_row)
+        history = (
+            None if query.client_id is None else self.artifacts.history.rows_of([query.client_id])
+        )
+        return self.artifacts.feed_builder.feed(one.numeric, one.codes, history)
 
     def _errors(self, queries: ScoreQueries, rows: ApplicationRows) -> dict[int, DomainError]:
         """Each failing item's error: nothing to score, an unknown client, a bad payload."""
@@ -278,12 +287,6 @@ class Scorer:
     def _book_rows(self, client_ids: np.ndarray) -> np.ndarray:
         """Book rows of stored clients (all known)."""
         return self._order[np.searchsorted(self._sorted_ids, client_ids)]
-
-    def _payload_feed(
-        self, items: np.ndarray, queries: ScoreQueries, rows: ApplicationRows
-    ) -> dict[str, np.ndarray]:
-        """The ONNX feed (model.onnx's inputs) of payload items."""
-        return self.artifacts.feed_builder.feed(*self._payload_inputs(items, queries, rows))
 
     def _payload_inputs(
         self, items: np.ndarray, queries: ScoreQueries, rows: ApplicationRows
@@ -339,20 +342,6 @@ class Scorer:
         # (checked at start-up), without onnxruntime's string handling.
         encoded = self.artifacts.feed_builder.encoded(numeric, codes, history)
         return self.artifacts.predict_encoded(encoded)
-
-
-def _single(
-    query: ScoreQuery, rows: ApplicationRows | None
-) -> tuple[ScoreQueries, ApplicationRows]:
-    """One query as ScoreQueries, with its application (if any) as the only row."""
-    queries = ScoreQueries(
-        np.asarray([query.client_id or 0], dtype=np.int64),
-        np.asarray([query.client_id is not None]),
-        np.asarray([query.application_row is not None]),
-    )
-    if rows is None or query.application_row is None:
-        return queries, _blank_row()
-    return queries, _one_row(rows, query.application_row)
 
 
 def _blank_row() -> ApplicationRows:

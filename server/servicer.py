@@ -85,7 +85,9 @@ class CreditScoreServicer:
     def Score(
         self, request: bytes, context: grpc.ServicerContext
     ) -> credit_score_pb2.ScoreResponse:
-        query, rows = self._wire.query(parse_request(credit_score_pb2.ScoreRequest, request))
+        query, rows = self._wire.query(
+            parse_request(credit_score_pb2.ScoreRequest, request), request
+        )
         return score_response(self._scorer.score(query, rows), current_request_id())
 
     @grpc_errors

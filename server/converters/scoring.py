@@ -66,16 +66,18 @@ class ScoringWire:
         return _queries(decoded), _rows(decoded)
 
     def query(
-        self, request: credit_score_pb2.ScoreRequest | credit_score_pb2.ExplainRequest
+        self,
+        request: credit_score_pb2.ScoreRequest | credit_score_pb2.ExplainRequest,
+        data: bytes | None = None,
     ) -> tuple[ScoreQuery, ApplicationRows | None]:
-        """The query of a parsed Score or Explain request and its application row."""
+        """The query of a parsed Score or Explain request and its application row; ``data``:
+        the bytes it was parsed from, if at hand (else it is written again)."""
         client_id = request.client_id if request.HasField("client_id") else None
         if not request.HasField("application"):
             return ScoreQuery(client_id, None), None
-        # The bytes of a parsed message: valid, so the decoder cannot fail.
-        return ScoreQuery(client_id, 0), _rows(
-            self._decoder.decode(request.SerializeToString(), batch=False)
-        )
+        # The bytes of a message the library parsed: the decoder cannot refuse them.
+        data = request.SerializeToString() if data is None else data
+        return ScoreQuery(client_id, 0), _rows(self._decoder.decode(data, batch=False))
 
     def batch_response(self, queries: ScoreQueries, scores: BatchScores, request_id: str) -> bytes:
         """ScoreBatchResponse bytes: each item's score, or its error status, with its index."""
