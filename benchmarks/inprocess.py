@@ -14,13 +14,8 @@ import onnxruntime as ort
 from benchmarks.grpc_load import cycling, sequential
 from benchmarks.plan import Plan
 from benchmarks.workload import Workload
-from model_build.onnx_export import (
-    CATEGORICAL_INPUT,
-    ENCODED_INPUT,
-    NUMERIC_INPUT,
-    encoded_model,
-    make_session,
-)
+from model_build.model_inputs import CATEGORICAL_INPUT, ENCODED_INPUT, NUMERIC_INPUT
+from model_build.onnx_sessions import load_encoded_model, make_session
 
 __all__ = ["measure_inprocess"]
 
@@ -42,15 +37,15 @@ def _engines(workload: Workload, booster: lgb.Booster) -> list[Engine]:
     def onnx(session: ort.InferenceSession) -> Callable[[np.ndarray], object]:
         return lambda rows: session.run(None, {k: v[rows] for k, v in feed.items()})
 
-    encoded = encoded_model(workload.paths.onnx)
-    encoded_session = make_session(encoded.model.SerializeToString())
+    encoded = load_encoded_model(workload.paths.encoded_onnx)
+    encoded_session = encoded.session
     encoded_rows = _encoded_rows(workload, encoded.codes)
 
     engines: list[Engine] = [
         ("onnxruntime", "model.onnx, the server's session (1 thread)", onnx(serving)),
         (
             "onnxruntime_encoded",
-            "model.onnx cut at its encoded input (categories as codes, no strings): the graph "
+            "model_encoded.onnx (categories as codes, no strings): the graph "
             "Score and ScoreBatch run (1 thread)",
             lambda rows: encoded_session.run(None, {ENCODED_INPUT: encoded_rows[rows]}),
         ),

@@ -9,6 +9,8 @@ from typing import Any
 
 import grpc
 import numpy as np
+import pandas as pd
+from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from benchmarks.floor import empty_call
@@ -24,11 +26,18 @@ from benchmarks.plan import Plan
 from benchmarks.stats import Budget
 from benchmarks.v2 import OUR_MODEL, infer_request
 from benchmarks.workload import Workload
+from creditscore.columns import batch_request, score_frame
 from creditscore.v1 import application_pb2, credit_score_pb2_grpc
 from creditscore.v1 import credit_score_pb2 as cs
 from inference import grpc_service_pb2_grpc
 
-__all__ = ["Samples", "fetch_applications", "measure_explain", "measure_ours"]
+__all__ = [
+    "Samples",
+    "applications_frame",
+    "fetch_applications",
+    "measure_explain",
+    "measure_ours",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +86,8 @@ def measure_ours(
     applications: list[application_pb2.Application],
     plan: Plan,
 ) -> tuple[dict[str, Any], Samples]:
-    """Every RPC of our server, sequentially; Score under load; ScoreBatch and V2 by size.
+    """Every RPC of our server, sequentially; Score under load; ScoreBatch (stored ids, list and
+    columnar payloads) and V2 by size.
 
     The empty call to the floor server (``empty_call``), the health check and Score are
     measured in turns (``interleaved``), so that their ratios come from the same moments.
@@ -168,13 +178,29 @@ def _async_score(requests: list[cs.ScoreRequest]) -> Callable[[grpc.aio.Channel]
     return make
 
 
-def _batches(items: list[Any], size: int, count: int = 4) -> list[list[Any]]:
-    """``count`` different batches of ``size`` items, cycling through ``items``."""
-    out = []
-    for b in range(count):
-        start = b * size
-        out.append([items[(start + k) % len(items)] for k in range(size)])
-    return out
+def _batches(count_items: int, size: int, count: int = 4) -> list[np.ndarray]:
+    """Positions of ``count`` different batches of ``size`` items, cycling through the items."""
+    return [np.arange(b * size, (b + 1) * size) % count_items for b in range(count)]
+
+
+def applications_frame(applications: list[application_pb2.Application]) -> pd.DataFrame:
+    """The applications as a DataFrame named by Application field names, NaN where unset:
+    the same rows as the list-form payloads, ready for ``application_columns``."""
+    return pd.DataFrame.from_records(
+        [json_format.MessageToDict(a, preserving_proto_field_name=True) for a in applications]
+    )
+
+
+def _check_columnar(response: cs.ScoreBatchResponse, rows: int) -> None:
+    """Fail the run rather than time a columnar batch whose rows are not all scored."""
+    scores = score_frame(response)
+    errors = scores["error"][scores["error"] != ""]
+    if len(scores) != rows or len(errors):
+        first = errors.iloc[0] if len(errors) else "no row"
+        raise RuntimeError(
+            f"columnar ScoreBatch of {rows} rows: {len(scores)} scores, {len(errors)} failed "
+            f"rows ({first})"
+        )
 
 
 def _score_batches(
@@ -184,15 +210,29 @@ def _score_batches(
     plan: Plan,
     samples: Samples,
 ) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {"stored": {}, "payload": {}}
+    """ScoreBatch by size on the same rows: stored ids, payloads as a list and as columns."""
+    frame = applications_frame(applications)
+    out: dict[str, dict[str, Any]] = {"stored": {}, "payload": {}, "columnar": {}}
     for size in plan.batch_sizes:
-        for kind, items in (
-            ("stored", [cs.ScoreRequest(client_id=c) for c in ids]),
-            ("payload", [cs.ScoreRequest(application=a) for a in applications]),
-        ):
+        batches = _batches(len(ids), size)
+        requests = {
+            "stored": [
+                cs.ScoreBatchRequest(requests=[cs.ScoreRequest(client_id=ids[p]) for p in b])
+                for b in batches
+            ],
+            "payload": [
+                cs.ScoreBatchRequest(
+                    requests=[cs.ScoreRequest(application=applications[p]) for p in b]
+                )
+                for b in batches
+            ],
+            "columnar": [batch_request(frame.iloc[b]) for b in batches],
+        }
+        _check_columnar(stubs.score.ScoreBatch(requests["columnar"][0]), size)
+        for kind, kind_requests in requests.items():
             logger.info("ours: ScoreBatch %s x%d", kind, size)
-            requests = [cs.ScoreBatchRequest(requests=b) for b in _batches(items, size)]
-            result, series = sequential(cycling(stubs.score.ScoreBatch, requests), plan.batch, size)
+            call = cycling(stubs.score.ScoreBatch, kind_requests)
+            result, series = sequential(call, plan.batch, size)
             out[kind][str(size)] = result.to_dict()
             samples[f"score_batch_{kind}_{size}"] = series
     return out

@@ -25,7 +25,7 @@ class Plan:
     # One concurrency level.
     load: Budget
     concurrency_levels: tuple[int, ...]
-    # One ScoreBatch / V2 batch size.
+    # One batch size of each ScoreBatch form (stored ids, list and columnar payloads) and of V2.
     batch: Budget
     batch_sizes: tuple[int, ...]
     # In-process engines, one row and one batch of ``inprocess_batch`` rows.

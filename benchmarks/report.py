@@ -46,6 +46,9 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
     payload_rows = (
         _get(ours, "score_batch", "payload", largest, "rows_per_second") if largest else None
     )
+    columnar_rows = (
+        _get(ours, "score_batch", "columnar", largest, "rows_per_second") if largest else None
+    )
     engines = _get(results, "inprocess", "engines") or {}
     ort_rows = _get(engines, "onnxruntime", "batch", "rows_per_second")
     encoded_rows = _get(engines, "onnxruntime_encoded", "batch", "rows_per_second")
@@ -71,10 +74,17 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
         # run the model: the target is judged on payloads.
         "score_batch_payload_rows_per_s_over_onnxruntime_batch": _div(payload_rows, ort_rows),
         "score_batch_stored_rows_per_s_over_onnxruntime_batch": _div(stored_rows, ort_rows),
-        # Stricter comparisons: the graph the server runs, and the fastest in-process
-        # onnxruntime set-up measured (any graph, any thread count).
+        # Against the graph the server runs with the server's threads: what the transport
+        # costs, for each form of the request; and against the fastest in-process onnxruntime
+        # set-up measured (any graph, any thread count).
+        "score_batch_columnar_rows_per_s_over_encoded_onnxruntime_batch": _div(
+            columnar_rows, encoded_rows
+        ),
         "score_batch_payload_rows_per_s_over_encoded_onnxruntime_batch": _div(
             payload_rows, encoded_rows
+        ),
+        "score_batch_columnar_rows_per_s_over_best_onnxruntime_batch": _div(
+            columnar_rows, best_ort
         ),
         "score_batch_payload_rows_per_s_over_best_onnxruntime_batch": _div(payload_rows, best_ort),
         "explain_p50_ms": _get(ours, "explain", "latency", "p50_ms"),
@@ -195,17 +205,22 @@ def _batch_table(ours: dict[str, Any]) -> list[str]:
         "",
         "## Batches: rows/s, one call at a time",
         "",
-        "| rows per call | ScoreBatch stored | ScoreBatch payload | V2 ModelInfer | "
-        "p50 ms (stored) |",
-        "| ---: | ---: | ---: | ---: | ---: |",
+        "ScoreBatch on the same rows: stored client ids, application payloads as a list of "
+        "Score requests, and the same payloads as columns (ApplicationColumns).",
+        "",
+        "| rows per call | ScoreBatch stored ids | ScoreBatch list payloads | "
+        "ScoreBatch columnar payloads | V2 ModelInfer | p50 ms (stored) | p50 ms (columnar) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     stored = _get(ours, "score_batch", "stored") or {}
     for size, entry in stored.items():
         payload = _get(ours, "score_batch", "payload", size, "rows_per_second")
+        columnar = _get(ours, "score_batch", "columnar", size) or {}
         infer = _get(ours, "model_infer", size, "rows_per_second")
         lines.append(
-            f"| {size} | {_n(entry['rows_per_second'])} | {_n(payload)} | {_n(infer)} | "
-            f"{_f(entry['latency']['p50_ms'])} |"
+            f"| {size} | {_n(entry['rows_per_second'])} | {_n(payload)} | "
+            f"{_n(columnar.get('rows_per_second'))} | {_n(infer)} | "
+            f"{_f(entry['latency']['p50_ms'])} | {_f(_get(columnar, 'latency', 'p50_ms'))} |"
         )
     return lines
 
@@ -265,71 +280,68 @@ def _skipped(baselines: dict[str, Any]) -> list[str]:
 
 def _targets(results: dict[str, Any]) -> list[str]:
     r = results["ratios"]
-    rows = [
+    batch = f"ScoreBatch({r['score_batch_largest']}"
+    encoded = "in-process onnxruntime on the encoded graph the server runs, server's threads"
+    rows: list[tuple[str, str, str, float]] = [
+        ("Score (stored) p50 / empty-call floor", "score_p50_over_empty_call_p50", "≤", 1.15),
         (
-            "Score (stored) p50 ≤ 1.3 × empty-call floor",
-            r["score_p50_over_empty_call_p50"],
+            "Score (payload) p50 / empty-call floor",
+            "score_payload_p50_over_empty_call_p50",
             "≤",
-            1.3,
+            1.25,
         ),
+        ("REST+pickle p50 / Score p50", "rest_pickle_p50_over_score_p50", "≥", 20.0),
+        ("MLServer (default) p50 / Score p50", "mlserver_default_p50_over_score_p50", "≥", 2.5),
         (
-            "Score (payload) p50 ≤ 1.3 × empty-call floor",
-            r["score_payload_p50_over_empty_call_p50"],
-            "≤",
-            1.3,
-        ),
-        ("REST+pickle p50 ≥ 20 × Score p50", r["rest_pickle_p50_over_score_p50"], "≥", 20.0),
-        (
-            "MLServer (default) p50 ≥ 2.5 × Score p50",
-            r["mlserver_default_p50_over_score_p50"],
+            f"{batch} columnar payloads) rows/s / {encoded}",
+            "score_batch_columnar_rows_per_s_over_encoded_onnxruntime_batch",
             "≥",
-            2.5,
+            0.9,
         ),
         (
-            f"ScoreBatch({r['score_batch_largest']} payloads) rows/s ≥ 0.7 × in-process "
-            "onnxruntime",
-            r["score_batch_payload_rows_per_s_over_onnxruntime_batch"],
+            f"{batch} list payloads) rows/s / {encoded}",
+            "score_batch_payload_rows_per_s_over_encoded_onnxruntime_batch",
             "≥",
-            0.7,
+            0.4,
         ),
         (
-            f"(ScoreBatch({r['score_batch_largest']} payloads) rows/s / in-process "
-            "onnxruntime on the cut graph the server runs)",
-            r["score_batch_payload_rows_per_s_over_encoded_onnxruntime_batch"],
+            f"{batch} list payloads) rows/s / in-process onnxruntime on model.onnx, "
+            "server's session",
+            "score_batch_payload_rows_per_s_over_onnxruntime_batch",
             "≥",
             0.7,
         ),
         (
-            f"(ScoreBatch({r['score_batch_largest']} payloads) rows/s / fastest in-process "
-            "onnxruntime set-up, any graph or thread count)",
-            r["score_batch_payload_rows_per_s_over_best_onnxruntime_batch"],
+            f"({batch} columnar payloads) rows/s / fastest in-process onnxruntime set-up, "
+            "any graph or thread count)",
+            "score_batch_columnar_rows_per_s_over_best_onnxruntime_batch",
             "≥",
-            0.7,
+            0.9,
         ),
         (
-            f"(ScoreBatch({r['score_batch_largest']} stored ids) rows/s / in-process "
-            "onnxruntime; no model run)",
-            r["score_batch_stored_rows_per_s_over_onnxruntime_batch"],
+            f"({batch} stored ids) rows/s / in-process onnxruntime; no model run)",
+            "score_batch_stored_rows_per_s_over_onnxruntime_batch",
             "≥",
             0.7,
         ),
-        ("Explain p50 ≤ 5 ms (shipped model)", r["explain_p50_ms"], "≤", 5.0),
-        ("Explain p50 ≤ 5 ms (many-trees model)", r["explain_p50_ms_many_trees"], "≤", 5.0),
+        ("Explain p50 ms (shipped model)", "explain_p50_ms", "≤", 5.0),
+        ("Explain p50 ms (many-trees model)", "explain_p50_ms_many_trees", "≤", 5.0),
     ]
     lines = [
         "",
         "## Targets (ratios from this run)",
         "",
-        "| target | measured | verdict |",
-        "| --- | ---: | --- |",
+        "| measure | target | measured | verdict |",
+        "| --- | ---: | ---: | --- |",
     ]
-    for label, value, op, bound in rows:
+    for label, key, op, bound in rows:
+        value = r[key]
         if value is None:
             verdict = "not measured"
         else:
             met = value <= bound if op == "≤" else value >= bound
             verdict = "met" if met else "MISSED"
-        lines.append(f"| {label} | {_f(value, 2)} | {verdict} |")
+        lines.append(f"| {label} | {op} {bound:g} | {_f(value, 2)} | {verdict} |")
     return lines
 
 
@@ -391,7 +403,8 @@ def write_plots(results: dict[str, Any], samples: dict[str, np.ndarray], out: Pa
     fig, ax = plt.subplots(figsize=(8, 5))
     for label, entries in (
         ("ScoreBatch stored", _get(results, "ours", "score_batch", "stored")),
-        ("ScoreBatch payload", _get(results, "ours", "score_batch", "payload")),
+        ("ScoreBatch list payloads", _get(results, "ours", "score_batch", "payload")),
+        ("ScoreBatch columnar payloads", _get(results, "ours", "score_batch", "columnar")),
         ("V2 ModelInfer", _get(results, "ours", "model_infer")),
     ):
         if entries:
@@ -402,9 +415,10 @@ def write_plots(results: dict[str, Any], samples: dict[str, np.ndarray], out: Pa
                 marker="o",
                 label=label,
             )
-    ort_rows = _get(results, "inprocess", "engines", "onnxruntime", "batch", "rows_per_second")
-    if ort_rows:
-        ax.axhline(ort_rows, linestyle="--", color="grey", label="in-process onnxruntime")
+    for engine, style in (("onnxruntime", "--"), ("onnxruntime_encoded", ":")):
+        engine_rows = _get(results, "inprocess", "engines", engine, "batch", "rows_per_second")
+        if engine_rows:
+            ax.axhline(engine_rows, linestyle=style, color="grey", label=f"in-process {engine}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("rows per call")

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from model_build.artifacts import ArtifactPaths
-from model_build.onnx_export import FeatureSpec, encode_for_lightgbm, onnx_inputs
+from model_build.model_inputs import FeatureSpec, encode_for_lightgbm, onnx_inputs
 
 __all__ = ["Workload", "load_workload"]
 

@@ -1,4 +1,4 @@
-"""The Gradio Blocks app: wires the layout's events to the callbacks, and launches it."""
+"""The Gradio Blocks app: wires the layout's events to their handlers, and launches it."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from gradio_ui.callbacks import CLIENT_PARTS, MODEL_PARTS, SEARCH_PARTS, Callbacks, Updates
 from gradio_ui.client import CreditScoreClient
+from gradio_ui.events import CLIENT_PARTS, MODEL_PARTS, SEARCH_PARTS, EventHandlers, Updates
 from gradio_ui.layout import CSS, Ui, build_layout
 from gradio_ui.sections import PROFILE_COLUMNS
 from gradio_ui.settings import Language, UiSettings
@@ -67,7 +67,7 @@ _REDRAW_JS = """() => { setTimeout(() => {
 }, 80); }"""
 
 
-def _wire(ui: Ui, calls: Callbacks) -> None:
+def _wire(ui: Ui, calls: EventHandlers) -> None:
     lang = ui["language"]
     for tab in ("decision", "why", "profile", "compare", "whatif", "model"):
         ui[f"tab_{tab}"].select(None, None, None, js=_REDRAW_JS, api_visibility="private")
@@ -155,7 +155,7 @@ def build_app(settings: UiSettings, client: CreditScoreClient) -> gr.Blocks:
         ui.add("current", gr.State(None))
         ui.add("profile_rows", gr.State(pd.DataFrame(columns=[*PROFILE_COLUMNS, "missing"])))
         ui.add("search_state", gr.State(None))
-        calls = Callbacks(ui, client, settings)
+        calls = EventHandlers(ui, client, settings)
         _wire(ui, calls)
         handler, outputs = _bind(ui, ("banner", *MODEL_PARTS), calls.model_updates)
         demo.load(handler, [ui["language"]], outputs, api_visibility="private")

@@ -1,4 +1,4 @@
-"""Thin typed client of the CreditScoreService: deadlines, request ids, readable errors."""
+"""Thin typed client of the CreditScoreService: deadlines, request ids, errors, model cards."""
 
 from __future__ import annotations
 
@@ -93,13 +93,20 @@ def _to_service_error(error: grpc.RpcError, request_id: str) -> ServiceError:
 
 
 class CreditScoreClient:
-    """One channel to the scoring server; every call has a deadline and an x-request-id."""
+    """One channel to the scoring server; every call has a deadline and an x-request-id.
+
+    The model card (GetModelInfo) is fetched once per language: it does not change while a
+    model is served, and every screen needs it (threshold, category labels). A score made by
+    another model version (the server was redeployed) drops the kept cards."""
 
     def __init__(self, address: str, *, deadline_seconds: float = 10.0) -> None:
         self.address = address
         self._deadline_seconds = deadline_seconds
         self._channel = grpc.insecure_channel(address)
         self._stub = credit_score_pb2_grpc.CreditScoreServiceStub(self._channel)
+        # Shared by the app's sessions, i.e. threads: single dict operations are atomic, and
+        # two sessions fetching the same card at once is harmless.
+        self._model_infos: dict[str, credit_score_pb2.GetModelInfoResponse] = {}
 
     def close(self) -> None:
         """Closes the channel."""
@@ -123,9 +130,19 @@ class CreditScoreClient:
             raise _to_service_error(error, request_id) from None
 
     def model_info(self, language: str) -> credit_score_pb2.GetModelInfoResponse:
-        """The serving model's card: threshold, costs, metrics, importances, catalogue."""
-        request = credit_score_pb2.GetModelInfoRequest(language_code=language)
-        return self._call(self._stub.GetModelInfo, request)
+        """The serving model's card: threshold, costs, metrics, importances, catalogue,
+        category labels (fetched once per language; treat it as read-only)."""
+        known = self._model_infos.get(language)
+        if known is None:
+            request = credit_score_pb2.GetModelInfoRequest(language_code=language)
+            known = self._call(self._stub.GetModelInfo, request)
+            self._model_infos[language] = known
+        return known
+
+    def _saw_model(self, score: credit_score_pb2.ScoreResult) -> None:
+        """Drops the kept model cards when a score comes from another model version."""
+        if any(m.model_version != score.model_version for m in self._model_infos.values()):
+            self._model_infos.clear()
 
     def search(
         self, request: credit_score_pb2.SearchClientsRequest
@@ -136,7 +153,9 @@ class CreditScoreClient:
     def get_client(self, client_id: int, language: str) -> credit_score_pb2.GetClientResponse:
         """A stored client: score, stored application and display profile."""
         request = credit_score_pb2.GetClientRequest(client_id=client_id, language_code=language)
-        return self._call(self._stub.GetClient, request)
+        response = self._call(self._stub.GetClient, request)
+        self._saw_model(response.score)
+        return response
 
     def explain(
         self,
@@ -167,4 +186,6 @@ class CreditScoreClient:
     ) -> credit_score_pb2.ScoreResponse:
         """Scores a stored client, or an edited application with the client's stored history."""
         request = credit_score_pb2.ScoreRequest(client_id=client_id, application=application)
-        return self._call(self._stub.Score, request)
+        response = self._call(self._stub.Score, request)
+        self._saw_model(response.score)
+        return response

@@ -9,9 +9,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from creditscore.v1 import credit_score_pb2 as pb
+from gradio_ui.categories import Categories
 from gradio_ui.charts import COLORS
 from gradio_ui.settings import Language
-from gradio_ui.texts import category_label, t
+from gradio_ui.texts import t
 
 __all__ = ["comparison_figure"]
 
@@ -73,10 +74,13 @@ def _numeric_traces(
 
 
 def _category_traces(
-    comparison: pb.FeatureComparison, language: Language, show_legend: bool
+    comparison: pb.FeatureComparison,
+    language: Language,
+    show_legend: bool,
+    categories: Categories,
 ) -> tuple[list[go.BaseTraceType], list[go.BaseTraceType]]:
-    categories = [c.category for c in comparison.all_clients.category_counts][:_MAX_CATEGORIES]
-    labels = [_short(category_label(c, language)) for c in categories]
+    values = [c.category for c in comparison.all_clients.category_counts][:_MAX_CATEGORIES]
+    labels = [_short(categories.label(comparison.feature, v)) for v in values]
 
     # The figure overlays bars (for histograms); categories get side-by-side bars by offset.
     def bars(dist: pb.Distribution, key: str, offset: float) -> go.Bar:
@@ -84,7 +88,7 @@ def _category_traces(
         total = sum(counts.values())
         return go.Bar(
             x=labels,
-            y=[100.0 * counts.get(c, 0) / total if total else 0.0 for c in categories],
+            y=[100.0 * counts.get(v, 0) / total if total else 0.0 for v in values],
             name=t(language, f"compare.{key}"),
             marker_color=COLORS[key],
             width=0.4,
@@ -106,12 +110,14 @@ def _category_traces(
 
 
 def _mark_client(
-    figure: go.Figure, comparison: pb.FeatureComparison, row: int, language: Language
+    figure: go.Figure, comparison: pb.FeatureComparison, row: int, categories: Categories
 ) -> None:
+    # The ▼ sits on the tick of the client's category, which is labelled like the others.
+    category = categories.value_of(comparison.feature, comparison.client_display_value)
     for col in (1, 2):
         if comparison.kind == pb.FEATURE_KIND_CATEGORICAL:
             figure.add_annotation(
-                x=_short(category_label(comparison.client_display_value, language)),
+                x=_short(categories.label(comparison.feature, category)),
                 y=1.0,
                 yref="y domain",
                 text="▼",
@@ -141,9 +147,12 @@ def _client_legend(language: Language) -> go.Scatter:
     )
 
 
-def comparison_figure(comparisons: Sequence[pb.FeatureComparison], language: Language) -> go.Figure:
+def comparison_figure(
+    comparisons: Sequence[pb.FeatureComparison], language: Language, categories: Categories
+) -> go.Figure:
     """One row per feature: all vs similar clients on the left, repaid vs defaulted on the
-    right, shares of each group in %, the client marked by a dotted line (or ▼)."""
+    right, shares of each group in %, the client marked by a dotted line (or ▼); categories
+    with the server's labels."""
     titles: list[str] = []
     for comparison in comparisons:
         titles += [f"<b>{comparison.label}</b> ({comparison.client_display_value})", ""]
@@ -158,13 +167,15 @@ def comparison_figure(comparisons: Sequence[pb.FeatureComparison], language: Lan
     )
     for row, comparison in enumerate(comparisons, start=1):
         categorical = comparison.kind == pb.FEATURE_KIND_CATEGORICAL
-        build = _category_traces if categorical else _numeric_traces
-        left, right = build(comparison, language, show_legend=row == 1)
+        if categorical:
+            left, right = _category_traces(comparison, language, row == 1, categories)
+        else:
+            left, right = _numeric_traces(comparison, language, show_legend=row == 1)
         for trace in left:
             figure.add_trace(trace, row=row, col=1)
         for trace in right:
             figure.add_trace(trace, row=row, col=2)
-        _mark_client(figure, comparison, row, language)
+        _mark_client(figure, comparison, row, categories)
         unit = f" ({comparison.unit})" if comparison.unit else ""
         # Category names label themselves; a title under slanted names would collide.
         x_title = "" if categorical else f"{comparison.label}{unit}"

@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from gradio_ui.search import BANDS, results_table
+from gradio_ui.search import BANDS, empty_results
 from gradio_ui.settings import Language
 from gradio_ui.texts import t
 
@@ -136,7 +136,7 @@ def _search_panel(ui: Ui, language: Language) -> None:
     ui.add(
         "results",
         gr.Dataframe(
-            value=results_table([], 0.5, 0.0, language),
+            value=empty_results(language),
             label=t(language, "search.results"),
             interactive=False,
             max_height=420,

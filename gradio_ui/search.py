@@ -8,17 +8,19 @@ from dataclasses import dataclass
 import pandas as pd
 
 from creditscore.v1 import credit_score_pb2 as pb
+from gradio_ui.categories import Categories
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.errors import InputError
 from gradio_ui.formatting import format_amount, format_number, format_percent, format_points
 from gradio_ui.settings import Language, UiSettings
-from gradio_ui.texts import category_label, t
+from gradio_ui.texts import t
 from gradio_ui.views import in_grey_zone
 
 __all__ = [
     "BANDS",
     "SearchQuery",
     "SearchView",
+    "empty_results",
     "filter_choices",
     "results_table",
     "search_clients",
@@ -59,6 +61,9 @@ _ORDERS = {
     "risk_asc": "default_probability",
 }
 BANDS = ("any", "grey", "below", "above", "low", "high")
+# The Kaggle columns of ClientSummary.contract_type and .income_type.
+_CONTRACT_TYPE = "NAME_CONTRACT_TYPE"
+_INCOME_TYPE = "NAME_INCOME_TYPE"
 
 
 def _band_limits(
@@ -108,15 +113,20 @@ def _decision_cell(
 
 
 def results_table(
-    clients: Sequence[pb.ClientSummary], threshold: float, grey_zone: float, language: Language
+    clients: Sequence[pb.ClientSummary],
+    threshold: float,
+    grey_zone: float,
+    language: Language,
+    categories: Categories,
 ) -> pd.DataFrame:
-    """The results as a table with readable headers and formatted values."""
+    """The results as a table with readable headers, formatted values and the server's labels
+    of the categories."""
     rows = [
         [
             str(c.client_id),
             format_percent(c.default_probability, language),
             _decision_cell(c, threshold, grey_zone, language),
-            category_label(c.income_type, language),
+            categories.label(_INCOME_TYPE, c.income_type),
             format_amount(c.credit_amount, language),
             format_number(c.age_years, language, 0),
         ]
@@ -124,6 +134,11 @@ def results_table(
     ]
     keys = ("client", "probability", "decision", "income_type", "credit", "age")
     return pd.DataFrame(rows, columns=[t(language, f"col.{k}") for k in keys])
+
+
+def empty_results(language: Language) -> pd.DataFrame:
+    """The results table before any search: its headers only."""
+    return results_table([], 0.5, 0.0, language, Categories())
 
 
 def search_clients(
@@ -139,7 +154,8 @@ def search_clients(
     prefix = query.client_id_prefix.strip()
     if prefix and not prefix.isdigit():
         raise InputError(t(language, "error.client_id"))
-    threshold = client.model_info(language).threshold
+    model = client.model_info(language)
+    threshold = model.threshold
     grey_zone = settings.grey_zone_points / 100
     request = search_request(
         query,
@@ -169,28 +185,24 @@ def search_clients(
             threshold=format_percent(threshold, language),
         )
     return SearchView(
-        table=results_table(response.clients, threshold, grey_zone, language),
+        table=results_table(response.clients, threshold, grey_zone, language, Categories.of(model)),
         status=status,
         next_page_token=response.next_page_token,
         total_size=response.total_size,
     )
 
 
-# Used when the model's catalogue does not list a vocabulary (it always should).
-_FALLBACK_VOCABULARIES = {
-    "NAME_CONTRACT_TYPE": ("Cash loans", "Revolving loans"),
-    "NAME_INCOME_TYPE": ("Working", "Commercial associate", "Pensioner", "State servant"),
-}
-
-
 def filter_choices(
-    model: pb.GetModelInfoResponse, language: Language
+    model: pb.GetModelInfoResponse,
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(label, Kaggle value) choices of the contract-type and income-type filters."""
+    """(label, Kaggle value) choices of the contract-type and income-type filters, labelled in
+    the card's language: the values the model knows (the contract's when the catalogue does
+    not list them), without Kaggle's "XNA" not-available code."""
     vocabularies = {f.name: tuple(f.vocabulary) for f in model.features if f.vocabulary}
+    categories = Categories.of(model)
 
-    def choices(name: str) -> list[tuple[str, str]]:
-        values = vocabularies.get(name) or _FALLBACK_VOCABULARIES[name]
-        return [(category_label(v, language), v) for v in values if v != "XNA"]
+    def choices(column: str) -> list[tuple[str, str]]:
+        values = vocabularies.get(column) or categories.values(column)
+        return [(categories.label(column, v), v) for v in values if v != "XNA"]
 
-    return choices("NAME_CONTRACT_TYPE"), choices("NAME_INCOME_TYPE")
+    return choices(_CONTRACT_TYPE), choices(_INCOME_TYPE)

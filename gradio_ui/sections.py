@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from creditscore.v1 import credit_score_pb2 as pb
 from gradio_ui import charts
+from gradio_ui.categories import Categories
 from gradio_ui.formatting import format_number, format_percent, format_points, sigmoid
 from gradio_ui.settings import Language, UiSettings
 from gradio_ui.texts import t
@@ -14,7 +15,6 @@ from gradio_ui.views import in_grey_zone
 
 __all__ = [
     "PROFILE_COLUMNS",
-    "comparison_phrase",
     "decision_markdown",
     "default_features",
     "explanation_figures",
@@ -195,6 +195,7 @@ def percentile_words(percentile: float, language: Language, group: str = "") -> 
 
 
 def _category_share(distribution: pb.Distribution, category: str, language: Language) -> str:
+    """The share of the group in `category` (a value, with Kaggle's spelling)."""
     total = sum(c.count for c in distribution.category_counts)
     same = sum(c.count for c in distribution.category_counts if c.category == category)
     return (
@@ -204,29 +205,20 @@ def _category_share(distribution: pb.Distribution, category: str, language: Lang
     )
 
 
-def _position_cells(comparison: pb.FeatureComparison, language: Language) -> list[str]:
+def _position_cells(
+    comparison: pb.FeatureComparison, language: Language, categories: Categories
+) -> list[str]:
     distributions = [getattr(comparison, f"{g}_clients") for g in _GROUPS]
     if comparison.client_value_missing:
         return [t(language, "compare.missing_short")] * len(_GROUPS)
     if comparison.kind == pb.FEATURE_KIND_CATEGORICAL:
-        return [
-            _category_share(d, comparison.client_display_value, language) for d in distributions
-        ]
+        # The server shows the client's category by its label; the counts use the value.
+        category = categories.value_of(comparison.feature, comparison.client_display_value)
+        return [_category_share(d, category, language) for d in distributions]
     return [
         percentile_words(d.client_percentile, language) if d.HasField("client_percentile") else "—"
         for d in distributions
     ]
-
-
-def comparison_phrase(comparison: pb.FeatureComparison, language: Language) -> str:
-    """Where the client stands among all clients, in words: "higher than 82% of clients"."""
-    if comparison.client_value_missing:
-        return t(language, "compare.missing")
-    if comparison.kind == pb.FEATURE_KIND_CATEGORICAL:
-        return _category_share(comparison.all_clients, comparison.client_display_value, language)
-    if not comparison.all_clients.HasField("client_percentile"):
-        return "—"
-    return percentile_words(comparison.all_clients.client_percentile, language, "all")
 
 
 def _group_line(group: pb.PeerGroup, language: Language, *, with_rate: bool) -> str:
@@ -251,7 +243,9 @@ def peer_groups_markdown(response: pb.ComparePeersResponse, language: Language) 
     return "\n".join(lines)
 
 
-def position_markdown(response: pb.ComparePeersResponse, language: Language) -> str:
+def position_markdown(
+    response: pb.ComparePeersResponse, language: Language, categories: Categories
+) -> str:
     """The client's position in each group, feature by feature, in words: the text
     equivalent of the comparison figure."""
     headers = [t(language, "compare.col_feature"), t(language, "compare.col_client")]
@@ -260,7 +254,7 @@ def position_markdown(response: pb.ComparePeersResponse, language: Language) -> 
     lines += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for comparison in response.comparisons:
         cells = [f"**{comparison.label}**", comparison.client_display_value]
-        cells += _position_cells(comparison, language)
+        cells += _position_cells(comparison, language, categories)
         lines.append("| " + " | ".join(cell.replace("|", "/") for cell in cells) + " |")
     lines += ["", f"<small>{t(language, 'compare.reading')}</small>"]
     return "\n".join(lines)

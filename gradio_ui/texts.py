@@ -1,10 +1,10 @@
-"""Every string the app shows, in English and French, looked up by key."""
+"""Every string the app writes itself, in English and French (labels come from the server)."""
 
 from __future__ import annotations
 
 from gradio_ui.settings import Language
 
-__all__ = ["category_label", "t"]
+__all__ = ["t"]
 
 _EN: dict[str, str] = {
     # Page
@@ -443,28 +443,8 @@ _FR: dict[str, str] = {
 
 _TEXTS: dict[Language, dict[str, str]] = {"en": _EN, "fr": _FR}
 
-# Kaggle spellings of the categories an advisor filters on, in French (as the server's profile
-# labels spell them, so that a filter and a profile say the same).
-_CATEGORIES_FR: dict[str, str] = {
-    "Cash loans": "Prêt personnel",
-    "Revolving loans": "Crédit renouvelable",
-    "Working": "Salarié",
-    "Commercial associate": "Associé commercial",
-    "Pensioner": "Retraité",
-    "State servant": "Fonctionnaire",
-    "Unemployed": "Sans emploi",
-    "Student": "Étudiant",
-    "Businessman": "Entrepreneur",
-    "Maternity leave": "Congé maternité",
-}
-
 
 def t(language: Language, key: str, **values: object) -> str:
     """The text of `key` in `language`, with `values` filled in; English if untranslated."""
     template = _TEXTS[language].get(key) or _EN[key]
     return template.format(**values) if values else template
-
-
-def category_label(category: str, language: Language) -> str:
-    """A Kaggle category spelled for the reader (French labels for the filterable ones)."""
-    return _CATEGORIES_FR.get(category, category) if language == "fr" else category

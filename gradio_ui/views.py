@@ -1,4 +1,4 @@
-"""HTML snippets and Markdown blocks shared by the handlers: badges, banners, reasons."""
+"""HTML snippets and Markdown blocks shared by the screens: badges, banners, reasons."""
 
 from __future__ import annotations
 

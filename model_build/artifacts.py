@@ -29,7 +29,14 @@ class ArtifactPaths:
 
     @property
     def onnx(self) -> Path:
+        """The whole scoring model: numeric and categorical string inputs -> probability."""
         return self.root / "model.onnx"
+
+    @property
+    def encoded_onnx(self) -> Path:
+        """The same model from its encoded input on (categories as codes), with the category
+        codes in its metadata: what the server scores with (see model_build.onnx_sessions)."""
+        return self.root / "model_encoded.onnx"
 
     @property
     def booster(self) -> Path:
@@ -83,9 +90,21 @@ def read_model_card(paths: ArtifactPaths) -> dict[str, Any]:
     for required in (paths.onnx, paths.feature_catalog, paths.feature_spec):
         if not required.is_file():
             raise ModelBuildError(f"{required}: missing from the artifacts directory")
-    if sha256_of(paths.onnx) != card.get("onnx_sha256"):
+    _check_sha256(paths.onnx, card, "onnx_sha256")
+    # Older artifacts have no encoded model; the server requires it (server.artifacts).
+    if "encoded_onnx_sha256" in card:
+        if not paths.encoded_onnx.is_file():
+            raise ModelBuildError(
+                f"{paths.encoded_onnx}: missing from the artifacts directory; "
+                "retrain or restore them"
+            )
+        _check_sha256(paths.encoded_onnx, card, "encoded_onnx_sha256")
+    return card
+
+
+def _check_sha256(path: Path, card: dict[str, Any], key: str) -> None:
+    if sha256_of(path) != card.get(key):
         raise ModelBuildError(
-            f"{paths.onnx}: its SHA-256 differs from the model card's onnx_sha256; "
+            f"{path}: its SHA-256 differs from the model card's {key}; "
             "the artifacts are inconsistent, retrain or restore them"
         )
-    return card

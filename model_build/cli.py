@@ -134,7 +134,7 @@ def _run_train(args: argparse.Namespace) -> int:
     import dataclasses
 
     from model_build.config import load_config
-    from model_build.train import train
+    from model_build.train_job import train
 
     config = load_config(args.config)
     if args.seed is not None:

@@ -1,4 +1,4 @@
-"""ONNX export of the calibrated LightGBM scoring model, with a parity check against LightGBM."""
+"""ONNX export of the calibrated LightGBM model (whole and encoded graphs), with parity checks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import logging
 import math
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,43 +14,41 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pandas as pd
 from onnx import TensorProto, helper, numpy_helper
 from scipy.special import expit
 
+from model_build.model_inputs import (
+    CATEGORICAL_INPUT,
+    ENCODED_INPUT,
+    NUMERIC_INPUT,
+    PROBABILITY_OUTPUT,
+    FeatureSpec,
+    category_codes,
+    encode_for_lightgbm,
+    encoded_inputs,
+)
+from model_build.onnx_sessions import (
+    META_CALIBRATION,
+    META_CATEGORY_CODES,
+    META_SPEC,
+    make_session,
+    predict_onnx,
+)
+
 __all__ = [
-    "CATEGORICAL_INPUT",
-    "ENCODED_INPUT",
-    "NUMERIC_INPUT",
-    "PROBABILITY_OUTPUT",
-    "EncodedModel",
-    "FeatureSpec",
     "ParityError",
     "calibrated_probability",
+    "check_encoded_parity",
     "check_parity",
-    "encode_for_lightgbm",
-    "encoded_model",
     "export_onnx",
     "load_calibration",
     "load_feature_spec",
-    "make_session",
-    "onnx_inputs",
-    "onnx_inputs_from_records",
     "predict_native",
-    "predict_onnx",
 ]
 
 logger = logging.getLogger(__name__)
 
-NUMERIC_INPUT = "numeric"
-CATEGORICAL_INPUT = "categorical"
-PROBABILITY_OUTPUT = "probability"
-# The graph's intermediate: numeric inputs then category codes, as one double matrix.
-ENCODED_INPUT = "features"
-
-# Missing categorical values travel through ONNX as "" because ONNX string tensors have no null.
-MISSING_STRING = ""
 # Separates the column index from the value in the single LabelEncoder's keys; a control
 # character so that it cannot be mistaken for part of an index.
 _KEY_SEPARATOR = "\x1f"
@@ -68,178 +66,14 @@ _POST_TRANSFORM_NONE = 0
 # LightGBM's dump_model() writes thresholds at or beyond this as +-1e300.
 _AVOID_INF = 1e300
 
-_META_SPEC = "creditscore.feature_spec"
-_META_CALIBRATION = "creditscore.calibration"
-
 
 class ParityError(AssertionError):
     """The ONNX model's probabilities differ from LightGBM's by more than the tolerance."""
 
 
-@dataclass(frozen=True, slots=True)
-class FeatureSpec:
-    """The model's inputs: numeric and categorical columns and the booster's feature order.
-
-    ``categorical`` maps a column to its vocabulary in code order (code i = vocabulary[i]);
-    a value outside the vocabulary is encoded like a missing one.
-    """
-
-    numeric: tuple[str, ...]
-    categorical: dict[str, tuple[str, ...]]
-    # Booster feature order; empty means numeric columns then categorical columns.
-    feature_order: tuple[str, ...] = field(default=())
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "numeric", tuple(self.numeric))
-        object.__setattr__(
-            self, "categorical", {name: tuple(vocab) for name, vocab in self.categorical.items()}
-        )
-        if not self.feature_order:
-            object.__setattr__(self, "feature_order", self.numeric + self.categorical_names)
-        object.__setattr__(self, "feature_order", tuple(self.feature_order))
-        self._validate()
-
-    def _validate(self) -> None:
-        names = self.numeric + self.categorical_names
-        if len(set(names)) != len(names):
-            raise ValueError("a column is listed twice in the feature spec")
-        if sorted(self.feature_order) != sorted(names):
-            raise ValueError("feature_order must be a permutation of the numeric and categorical")
-        for name, vocab in self.categorical.items():
-            if len(set(vocab)) != len(vocab):
-                raise ValueError(f"vocabulary of {name!r} has duplicates")
-            if any(not isinstance(value, str) or value == MISSING_STRING for value in vocab):
-                raise ValueError(f"vocabulary of {name!r} must hold non-empty strings")
-
-    @property
-    def categorical_names(self) -> tuple[str, ...]:
-        return tuple(self.categorical)
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "numeric": list(self.numeric),
-                "categorical": {name: list(vocab) for name, vocab in self.categorical.items()},
-                "feature_order": list(self.feature_order),
-            }
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> FeatureSpec:
-        raw = json.loads(text)
-        return cls(
-            numeric=tuple(raw["numeric"]),
-            categorical={name: tuple(vocab) for name, vocab in raw["categorical"].items()},
-            feature_order=tuple(raw["feature_order"]),
-        )
-
-
 # ---------------------------------------------------------------------------------------------
-# Encoding shared by training, native scoring and the ONNX feed
+# Native reference
 # ---------------------------------------------------------------------------------------------
-
-
-def _missing_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
-    missing = [name for name in columns if name not in frame.columns]
-    if missing:
-        raise KeyError(f"feature frame lacks columns {missing}")
-
-
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float | np.floating) and math.isnan(value)
-
-
-def _category_string(value: object) -> str:
-    """The one spelling of a categorical value that both paths match against the vocabulary."""
-    return MISSING_STRING if _is_missing(value) else str(value)
-
-
-def _numeric_value(value: object) -> float:
-    return math.nan if _is_missing(value) else float(value)  # type: ignore[arg-type]
-
-
-_category_strings = np.frompyfunc(_category_string, 1, 1)
-
-
-def _categorical_strings(frame: pd.DataFrame, spec: FeatureSpec) -> np.ndarray:
-    """Categorical columns as an object array of str, "" where missing."""
-    names = spec.categorical_names
-    _missing_columns(frame, names)
-    out = np.empty((len(frame), len(names)), dtype=object)
-    for k, name in enumerate(names):
-        out[:, k] = _column_strings(frame[name])
-    return out
-
-
-def _column_strings(column: pd.Series) -> np.ndarray:
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        # Spell each category once and gather by code (-1, missing, takes the appended "").
-        categories = column.cat.categories.to_numpy(dtype=object)
-        spelled = np.append(_category_strings(categories), MISSING_STRING).astype(object)
-        return spelled[column.cat.codes.to_numpy()]
-    return _category_strings(column.to_numpy(dtype=object))
-
-
-def _numeric_matrix(frame: pd.DataFrame, spec: FeatureSpec) -> np.ndarray:
-    _missing_columns(frame, spec.numeric)
-    block = frame[list(spec.numeric)]
-    return np.ascontiguousarray(block.to_numpy(dtype=np.float64, na_value=np.nan))
-
-
-def _codes(strings: np.ndarray, vocab: tuple[str, ...]) -> np.ndarray:
-    codes = pd.Index(vocab, dtype=object).get_indexer(strings).astype(np.float64)
-    codes[codes < 0] = np.nan
-    return codes
-
-
-def encode_for_lightgbm(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
-    """The booster's input: float64 columns in model order, categoricals as codes.
-
-    Training (``lgb.Dataset(encoded, label, categorical_feature=spec.categorical_names)``)
-    and native scoring must both go through this function. Missing and unseen categories
-    become NaN, which LightGBM's categorical splits always send right (not in the set).
-    It starts from the same arrays as the ONNX feed, so both paths see the same values.
-    """
-    feed = onnx_inputs(frame, spec)
-    columns: dict[str, np.ndarray] = {}
-    for k, name in enumerate(spec.numeric):
-        columns[name] = feed[NUMERIC_INPUT][:, k]
-    for k, (name, vocab) in enumerate(spec.categorical.items()):
-        columns[name] = _codes(feed[CATEGORICAL_INPUT][:, k], vocab)
-    return pd.DataFrame({name: columns[name] for name in spec.feature_order}, index=frame.index)
-
-
-def onnx_inputs(frame: pd.DataFrame, spec: FeatureSpec) -> dict[str, np.ndarray]:
-    """The ONNX Runtime feed for a feature frame: float64 numerics and str categoricals."""
-    feed: dict[str, np.ndarray] = {}
-    if spec.numeric:
-        feed[NUMERIC_INPUT] = _numeric_matrix(frame, spec)
-    if spec.categorical:
-        feed[CATEGORICAL_INPUT] = _categorical_strings(frame, spec)
-    return feed
-
-
-def onnx_inputs_from_records(
-    records: Sequence[Mapping[str, Any]], spec: FeatureSpec
-) -> dict[str, np.ndarray]:
-    """The same feed as onnx_inputs, from dicts: no pandas overhead for one-row requests.
-
-    Every feature must be present (None = missing), as with a frame's columns.
-    """
-    feed: dict[str, np.ndarray] = {}
-    if spec.numeric:
-        feed[NUMERIC_INPUT] = np.array(
-            [[_numeric_value(record[name]) for name in spec.numeric] for record in records],
-            dtype=np.float64,
-        ).reshape(len(records), len(spec.numeric))
-    if spec.categorical:
-        strings = np.empty((len(records), len(spec.categorical)), dtype=object)
-        for i, record in enumerate(records):
-            strings[i, :] = [_category_string(record[name]) for name in spec.categorical]
-        feed[CATEGORICAL_INPUT] = strings
-    return feed
 
 
 def _as_booster(model: lgb.Booster | lgb.LGBMClassifier) -> lgb.Booster:
@@ -494,9 +328,9 @@ def _categorical_nodes(
     prefixes = np.asarray([[f"{k}{_KEY_SEPARATOR}" for k in range(len(names))]], dtype=object)
     keys: list[str] = []
     codes: list[float] = []
-    for k, vocab in enumerate(spec.categorical.values()):
-        keys.extend(f"{k}{_KEY_SEPARATOR}{value}" for value in vocab)
-        codes.extend(float(code) for code in range(len(vocab)))
+    for k, column_codes in enumerate(category_codes(spec).values()):
+        keys.extend(f"{k}{_KEY_SEPARATOR}{value}" for value in column_codes)
+        codes.extend(column_codes.values())
     initializers = [numpy_helper.from_array(prefixes, "categorical_prefixes")]
     nodes = [
         helper.make_node(
@@ -515,9 +349,56 @@ def _categorical_nodes(
     return nodes, initializers
 
 
+def _scoring_nodes(
+    ensemble: _Ensemble, features: str, calibration: tuple[float, float]
+) -> tuple[list[onnx.NodeProto], list[TensorProto]]:
+    """Encoded features -> calibrated probability: the part both exported models share."""
+    a, b = calibration
+    initializers = [
+        numpy_helper.from_array(np.asarray(a, dtype=np.float64), "platt_a"),
+        numpy_helper.from_array(np.asarray(b, dtype=np.float64), "platt_b"),
+        numpy_helper.from_array(np.asarray([-1], dtype=np.int64), "flat_shape"),
+    ]
+    nodes = [
+        _tree_ensemble_node(ensemble, features, "raw_margin"),
+        helper.make_node("Mul", ["raw_margin", "platt_a"], ["scaled_margin"]),
+        helper.make_node("Add", ["scaled_margin", "platt_b"], ["calibrated_margin"]),
+        helper.make_node("Sigmoid", ["calibrated_margin"], ["probability_column"]),
+        helper.make_node("Reshape", ["probability_column", "flat_shape"], [PROBABILITY_OUTPUT]),
+    ]
+    return nodes, initializers
+
+
+def _model(
+    name: str,
+    inputs: list[onnx.ValueInfoProto],
+    nodes: list[onnx.NodeProto],
+    initializers: list[TensorProto],
+    metadata: dict[str, str],
+) -> onnx.ModelProto:
+    output = helper.make_tensor_value_info(PROBABILITY_OUTPUT, TensorProto.DOUBLE, ["N"])
+    graph = helper.make_graph(nodes, name, inputs, [output], initializers)
+    model = helper.make_model(
+        graph,
+        opset_imports=[
+            helper.make_opsetid("", _OPSET),
+            helper.make_opsetid("ai.onnx.ml", _ML_OPSET),
+        ],
+        producer_name="creditscore.model_build.onnx_export",
+    )
+    model.ir_version = _IR_VERSION
+    helper.set_model_props(model, metadata)
+    return model
+
+
+def _metadata_props(spec: FeatureSpec, calibration: tuple[float, float]) -> dict[str, str]:
+    return {META_SPEC: spec.to_json(), META_CALIBRATION: json.dumps(list(calibration))}
+
+
 def _build_model(
     spec: FeatureSpec, ensemble: _Ensemble, calibration: tuple[float, float]
 ) -> onnx.ModelProto:
+    """The whole model: numeric and categorical string inputs -> probability."""
     nodes: list[onnx.NodeProto] = []
     initializers: list[TensorProto] = []
     inputs: list[onnx.ValueInfoProto] = []
@@ -544,35 +425,28 @@ def _build_model(
         features = ENCODED_INPUT
     else:
         features = blocks[0]
-    nodes.append(_tree_ensemble_node(ensemble, features, "raw_margin"))
-    a, b = calibration
-    initializers += [
-        numpy_helper.from_array(np.asarray(a, dtype=np.float64), "platt_a"),
-        numpy_helper.from_array(np.asarray(b, dtype=np.float64), "platt_b"),
-        numpy_helper.from_array(np.asarray([-1], dtype=np.int64), "flat_shape"),
-    ]
-    nodes += [
-        helper.make_node("Mul", ["raw_margin", "platt_a"], ["scaled_margin"]),
-        helper.make_node("Add", ["scaled_margin", "platt_b"], ["calibrated_margin"]),
-        helper.make_node("Sigmoid", ["calibrated_margin"], ["probability_column"]),
-        helper.make_node("Reshape", ["probability_column", "flat_shape"], [PROBABILITY_OUTPUT]),
-    ]
-    output = helper.make_tensor_value_info(PROBABILITY_OUTPUT, TensorProto.DOUBLE, ["N"])
-    graph = helper.make_graph(nodes, "credit_score", inputs, [output], initializers)
-    model = helper.make_model(
-        graph,
-        opset_imports=[
-            helper.make_opsetid("", _OPSET),
-            helper.make_opsetid("ai.onnx.ml", _ML_OPSET),
-        ],
-        producer_name="creditscore.model_build.onnx_export",
+    score_nodes, score_initializers = _scoring_nodes(ensemble, features, calibration)
+    return _model(
+        "credit_score",
+        inputs,
+        nodes + score_nodes,
+        initializers + score_initializers,
+        _metadata_props(spec, calibration),
     )
-    model.ir_version = _IR_VERSION
-    helper.set_model_props(
-        model,
-        {_META_SPEC: spec.to_json(), _META_CALIBRATION: json.dumps([float(a), float(b)])},
+
+
+def _build_encoded_model(
+    spec: FeatureSpec, ensemble: _Ensemble, calibration: tuple[float, float]
+) -> onnx.ModelProto:
+    """The same trees and calibration from ENCODED_INPUT on, with the category codes that
+    build that input in its metadata (META_CATEGORY_CODES)."""
+    features = helper.make_tensor_value_info(
+        ENCODED_INPUT, TensorProto.DOUBLE, ["N", spec.encoded_width]
     )
-    return model
+    nodes, initializers = _scoring_nodes(ensemble, ENCODED_INPUT, calibration)
+    metadata = _metadata_props(spec, calibration)
+    metadata[META_CATEGORY_CODES] = json.dumps(category_codes(spec))
+    return _model("credit_score_encoded", [features], nodes, initializers, metadata)
 
 
 def export_onnx(
@@ -580,111 +454,59 @@ def export_onnx(
     spec: FeatureSpec,
     calibration: tuple[float, float],
     path: str | Path,
+    encoded_path: str | Path | None = None,
 ) -> None:
     """Write the booster plus Platt calibration as one ONNX model computing in float64.
 
     Inputs ``numeric`` (double [N, len(spec.numeric)], NaN = missing) and ``categorical``
     (string [N, len(spec.categorical)], "" = missing); output ``probability`` (double [N]).
     The feature spec and calibration are stored in the model's metadata.
+
+    With ``encoded_path``, also write the encoded model there: input ``features`` (double
+    [N, spec.encoded_width], ``model_inputs.encoded_inputs``), the same output, and the
+    category codes in its metadata (read back by ``onnx_sessions.load_encoded_model``).
     """
     a, b = (float(value) for value in calibration)
     if not (math.isfinite(a) and math.isfinite(b)):
         raise ValueError(f"calibration must be finite, got {calibration}")
     ensemble = _tree_ensemble(_as_booster(booster), spec)
-    model = _build_model(spec, ensemble, (a, b))
-    onnx.checker.check_model(model, full_check=True)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save_model(model, str(path))
+    _save(_build_model(spec, ensemble, (a, b)), Path(path))
+    if encoded_path is not None:
+        _save(_build_encoded_model(spec, ensemble, (a, b)), Path(encoded_path))
     logger.info(
         "exported %d trees (%d split nodes, %d leaves) to %s (%.1f MB)",
         len(ensemble.roots),
         len(ensemble.nodes),
         len(ensemble.leaf_weights),
         path,
-        path.stat().st_size / 1e6,
+        Path(path).stat().st_size / 1e6,
     )
 
 
+def _save(model: onnx.ModelProto, path: Path) -> None:
+    onnx.checker.check_model(model, full_check=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save_model(model, str(path))
+
+
 def _metadata(path: str | Path) -> dict[str, str]:
-    return _metadata_of(onnx.load_model(str(path), load_external_data=False))
-
-
-def _metadata_of(model: onnx.ModelProto) -> dict[str, str]:
+    model = onnx.load_model(str(path), load_external_data=False)
     return {prop.key: prop.value for prop in model.metadata_props}
 
 
 def load_feature_spec(path: str | Path) -> FeatureSpec:
     """The feature spec stored in an exported model (what the server feeds it with)."""
-    return FeatureSpec.from_json(_metadata(path)[_META_SPEC])
+    return FeatureSpec.from_json(_metadata(path)[META_SPEC])
 
 
 def load_calibration(path: str | Path) -> tuple[float, float]:
-    a, b = json.loads(_metadata(path)[_META_CALIBRATION])
+    a, b = json.loads(_metadata(path)[META_CALIBRATION])
     return float(a), float(b)
 
 
 # ---------------------------------------------------------------------------------------------
-# Runtime and parity
+# Parity
 # ---------------------------------------------------------------------------------------------
-
-
-def make_session(model: str | Path | bytes) -> ort.InferenceSession:
-    """A single-threaded, fully optimised session (of a file, or of a serialised model):
-    lowest latency for one request at a time, and each row's result independent of the
-    others (a multi-threaded TreeEnsemble may sum trees in another order)."""
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    source = model if isinstance(model, bytes) else str(model)
-    return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
-
-
-@dataclass(frozen=True)
-class EncodedModel:
-    """An exported model from its encoded input on: ``model`` takes ENCODED_INPUT (double
-    [N, len(spec.numeric) + len(spec.categorical)]: the numeric inputs, then each categorical
-    column's code, NaN when missing or unseen) and returns PROBABILITY_OUTPUT; ``codes``
-    gives the code of each category value, per categorical column, as the graph's
-    LabelEncoder has them. The same trees and calibration as the whole model: what is left
-    out is the string handling, for callers that encode categories themselves.
-    """
-
-    model: onnx.ModelProto
-    codes: dict[str, dict[str, float]]
-
-
-def encoded_model(path: str | Path) -> EncodedModel:
-    """The exported model at ``path`` cut at its encoded input (the whole model when it has
-    no categorical input: its numeric input is the encoded input then)."""
-    model = onnx.load_model(str(path))
-    spec = FeatureSpec.from_json(_metadata_of(model)[_META_SPEC])
-    if not spec.categorical:
-        return EncodedModel(model, {})
-    encoders = [node for node in model.graph.node if node.op_type == "LabelEncoder"]
-    if len(encoders) != 1:
-        raise ValueError(f"{path}: expected one LabelEncoder, found {len(encoders)}")
-    attributes = {a.name: a for a in encoders[0].attribute}
-    keys = [key.decode("utf-8") for key in attributes["keys_strings"].strings]
-    values = numpy_helper.to_array(attributes["values_tensor"].t).tolist()
-    names = spec.categorical_names
-    codes: dict[str, dict[str, float]] = {name: {} for name in names}
-    for key, code in zip(keys, values, strict=True):
-        column, _, value = key.partition(_KEY_SEPARATOR)
-        codes[names[int(column)]][value] = float(code)
-    inferred = onnx.shape_inference.infer_shapes(model)
-    cut = onnx.utils.Extractor(inferred).extract_model([ENCODED_INPUT], [PROBABILITY_OUTPUT])
-    return EncodedModel(cut, codes)
-
-
-def predict_onnx(
-    session: ort.InferenceSession, spec: FeatureSpec, frame: pd.DataFrame
-) -> np.ndarray:
-    """Calibrated probability of each row of a feature frame, computed by the ONNX model."""
-    (exported,) = session.run([PROBABILITY_OUTPUT], onnx_inputs(frame, spec))
-    return np.asarray(exported, dtype=np.float64).reshape(-1)
 
 
 def check_parity(
@@ -714,3 +536,21 @@ def check_parity(
         )
     logger.info("ONNX parity on %d rows: max |diff| = %.3g", len(frame), max_diff)
     return max_diff
+
+
+def check_encoded_parity(
+    onnx_path: str | Path, encoded_path: str | Path, spec: FeatureSpec, frame: pd.DataFrame
+) -> None:
+    """The encoded model must give exactly the whole model's probabilities; ParityError if not."""
+    whole = predict_onnx(make_session(onnx_path), spec, frame)
+    (encoded,) = make_session(encoded_path).run(
+        [PROBABILITY_OUTPUT], {ENCODED_INPUT: encoded_inputs(frame, spec)}
+    )
+    encoded = np.asarray(encoded, dtype=np.float64).reshape(-1)
+    if not np.array_equal(whole, encoded, equal_nan=True):
+        worst = int(np.argmax(np.abs(np.nan_to_num(whole - encoded, nan=np.inf))))
+        raise ParityError(
+            f"the encoded model differs from the whole model (row {frame.index[worst]!r}: "
+            f"{float(encoded[worst])!r} vs {float(whole[worst])!r})"
+        )
+    logger.info("encoded model parity on %d rows: exact", len(frame))

@@ -16,7 +16,8 @@ from model_build.errors import DataError
 from model_build.features import FeatureCatalog, build_feature_frame, history_features
 from model_build.loader import OrphanPolicy, load_dataset, read_table
 from model_build.metrics import Evaluation, evaluate
-from model_build.onnx_export import FeatureSpec, make_session, predict_onnx
+from model_build.model_inputs import FeatureSpec
+from model_build.onnx_sessions import make_session, predict_onnx
 from model_build.schema import APPLICATION_TEST, APPLICATION_TRAIN
 
 __all__ = ["ScoreSummary", "ScoringModel", "evaluate_path", "score_path"]

@@ -15,10 +15,10 @@ from grpc_reflection.v1alpha import reflection
 from creditscore.v1 import credit_score_pb2
 from inference import grpc_service_pb2, grpc_service_pb2_grpc
 from server.artifacts import ServingArtifacts, load_artifacts
-from server.converters.scoring import APPLICATION_FIELD_PATHS, ScoringWire
+from server.converters.score_messages import ScoreMessages
 from server.inference_v2 import InferenceStatistics, InferenceV2Servicer
 from server.insight import InsightService
-from server.scoring import Scorer
+from server.scorer import Scorer
 from server.servicer import CreditScoreServicer, Readiness, add_to_server
 from server.settings import Settings
 
@@ -84,10 +84,10 @@ def create_server(
         options=_options(settings),
         maximum_concurrent_rpcs=settings.max_concurrent_calls,
     )
-    scorer = Scorer(artifacts, APPLICATION_FIELD_PATHS, settings.batch_threads)
-    wire = ScoringWire(scorer.codes, scorer.model_version, scorer.threshold)
-    insight = InsightService(artifacts, scorer=scorer, wire=wire)
-    add_to_server(CreditScoreServicer(scorer, insight, wire), server)
+    scorer = Scorer(artifacts, settings.batch_threads)
+    messages = ScoreMessages(scorer.codes, scorer.model_version, scorer.threshold)
+    insight = InsightService(artifacts, scorer=scorer, messages=messages)
+    add_to_server(CreditScoreServicer(scorer, insight, messages), server)
     grpc_service_pb2_grpc.add_GRPCInferenceServiceServicer_to_server(
         InferenceV2Servicer(artifacts, readiness, InferenceStatistics()), server
     )

@@ -63,7 +63,7 @@ class InvalidArgument(DomainError):
     def __init__(self, violations: Sequence[FieldViolation], message: str | None = None) -> None:
         self.violations = list(violations)
         if message is None:
-            fields = ", ".join(v.field for v in self.violations) or "request"
+            fields = ", ".join(dict.fromkeys(v.field for v in self.violations)) or "request"
             message = f"invalid argument: {fields}"
         super().__init__(message)
 

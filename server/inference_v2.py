@@ -14,9 +14,11 @@ import numpy as np
 
 from inference import grpc_service_pb2 as pb
 from inference import grpc_service_pb2_grpc, model_config_pb2
-from model_build.onnx_export import CATEGORICAL_INPUT, NUMERIC_INPUT, PROBABILITY_OUTPUT
+from model_build.model_inputs import CATEGORICAL_INPUT, NUMERIC_INPUT, PROBABILITY_OUTPUT
 from server.artifacts import ServingArtifacts
+from server.contract import quote
 from server.errors import FieldViolation, InvalidArgument, NotFound, grpc_errors
+from server.feature_rules import FeatureRules
 from server.servicer import Readiness
 
 __all__ = ["MODEL_NAME", "MODEL_VERSION", "InferenceStatistics", "InferenceV2Servicer"]
@@ -103,6 +105,7 @@ class InferenceV2Servicer(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
         }
         self._datatypes = {NUMERIC_INPUT: "FP64", CATEGORICAL_INPUT: "BYTES"}
         self._inputs = tuple(name for name, width in self._widths.items() if width)
+        self._rules = FeatureRules(artifacts.spec.numeric, dict(artifacts.spec.categorical))
 
     @grpc_errors
     def ServerLive(
@@ -207,10 +210,10 @@ class InferenceV2Servicer(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
 
     def _check_model(self, name: str, version: str) -> None:
         if name != MODEL_NAME:
-            raise NotFound(f"unknown model {name!r}; this server serves {MODEL_NAME!r}")
+            raise NotFound(f"unknown model {quote(name)}; this server serves {MODEL_NAME!r}")
         if version not in ("", MODEL_VERSION):
             raise NotFound(
-                f"unknown version {version!r} of {MODEL_NAME!r}; served: {MODEL_VERSION}"
+                f"unknown version {quote(version)} of {MODEL_NAME!r}; served: {MODEL_VERSION}"
             )
 
     def _feed(self, request: pb.ModelInferRequest) -> tuple[dict[str, np.ndarray], int]:
@@ -218,7 +221,7 @@ class InferenceV2Servicer(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
         by_name = {tensor.name: k for k, tensor in enumerate(request.inputs)}
         for name in self._inputs:
             if name not in by_name:
-                violations.append(FieldViolation("inputs", f"input {name!r} is missing"))
+                violations.append(FieldViolation("inputs", f"input {quote(name)} is missing"))
         for name, k in by_name.items():
             if name not in self._inputs:
                 violations.append(
@@ -246,7 +249,20 @@ class InferenceV2Servicer(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
             violations.append(FieldViolation("inputs", "inputs differ in batch size"))
         if violations:
             raise InvalidArgument(violations)
+        self._check_values(feed, by_name)
         return feed, rows.pop()
+
+    def _check_values(self, feed: dict[str, np.ndarray], by_name: dict[str, int]) -> None:
+        """The contract's rules on the values (server.feature_rules)."""
+        violations: list[FieldViolation] = []
+        if NUMERIC_INPUT in feed:
+            path = f"inputs[{by_name[NUMERIC_INPUT]}]"
+            violations += self._rules.numeric_violations(feed[NUMERIC_INPUT], path)
+        if CATEGORICAL_INPUT in feed:
+            path = f"inputs[{by_name[CATEGORICAL_INPUT]}]"
+            violations += self._rules.categorical_violations(feed[CATEGORICAL_INPUT], path)
+        if violations:
+            raise InvalidArgument(violations)
 
     def _tensor(
         self,
@@ -260,7 +276,7 @@ class InferenceV2Servicer(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
         if tensor.datatype != expected:
             violations.append(
                 FieldViolation(
-                    f"inputs[{k}].datatype", f"must be {expected}, got {tensor.datatype!r}"
+                    f"inputs[{k}].datatype", f"must be {expected}, got {quote(tensor.datatype)}"
                 )
             )
             return None

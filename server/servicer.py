@@ -1,30 +1,31 @@
-"""The creditscore.v1.CreditScoreService servicer: protobuf in, domain calls, protobuf out."""
+"""The creditscore.v1.CreditScoreService servicer: request bytes parsed by the protobuf
+library and checked against the contract's rules, domain calls, protobuf out."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 import grpc
 from google.protobuf import message_factory
+from google.protobuf.message import Message
 
 from creditscore.v1 import credit_score_pb2
-from server.converters.scoring import ScoringWire, score_response
-from server.errors import grpc_errors, parse_request
+from server.contract import RequestRules
+from server.converters.score_messages import ScoreMessages, score_response
+from server.errors import InvalidArgument, grpc_errors, parse_request
 from server.logging_setup import current_request_id
-from server.scoring import Scorer
+from server.scorer import Scorer
 
-__all__ = ["BYTES_METHODS", "CreditScoreServicer", "Insight", "Readiness", "add_to_server"]
+__all__ = ["CreditScoreServicer", "Insight", "Readiness", "add_to_server"]
 
 _SERVICE = credit_score_pb2.DESCRIPTOR.services_by_name["CreditScoreService"]
-# Methods whose handlers return bytes: their converters write the wire format directly
-# (server.converters.wire), which is what keeps a 1,000-item batch cheap. Every handler gets
-# the request's bytes, so that bytes that are not a valid message are answered like any bad
-# input (INVALID_ARGUMENT) rather than by gRPC's INTERNAL.
-BYTES_METHODS = frozenset({"ScoreBatch"})
 
 logger = logging.getLogger(__name__)
+
+_Request = TypeVar("_Request", bound=Message)
 
 
 class Readiness:
@@ -72,35 +73,61 @@ class Insight(Protocol):
     ) -> credit_score_pb2.GetModelInfoResponse: ...
 
 
-class CreditScoreServicer:
-    """Score and ScoreBatch (request and response as bytes) here; the other RPCs delegate to
-    the insight service. Register it with ``add_to_server``."""
+class _Requests:
+    """Parses each method's request bytes and checks its own fields' rules (nested
+    Applications are checked by the Scorer): INVALID_ARGUMENT for bytes that are not a
+    message, or for a field outside its rules."""
 
-    def __init__(self, scorer: Scorer, insight: Insight, wire: ScoringWire) -> None:
+    def __init__(self) -> None:
+        self._rules = {
+            method.input_type.full_name: RequestRules(method.input_type)
+            for method in _SERVICE.methods
+        }
+
+    def parse(self, message_class: type[_Request], data: bytes) -> _Request:
+        request = parse_request(message_class, data)
+        found = self._rules[message_class.DESCRIPTOR.full_name].violations(request)
+        if found:
+            raise InvalidArgument(found)
+        return request
+
+
+class CreditScoreServicer:
+    """Score and ScoreBatch here; the other RPCs delegate to the insight service. Every
+    handler gets the request's bytes, so that bytes that are not a valid message are answered
+    like any bad input (INVALID_ARGUMENT) rather than by gRPC's INTERNAL. Register it with
+    ``add_to_server``."""
+
+    def __init__(self, scorer: Scorer, insight: Insight, messages: ScoreMessages) -> None:
         self._scorer = scorer
         self._insight = insight
-        self._wire = wire
+        self._messages = messages
+        self._requests = _Requests()
 
     @grpc_errors
     def Score(
         self, request: bytes, context: grpc.ServicerContext
     ) -> credit_score_pb2.ScoreResponse:
-        query, rows = self._wire.query(
-            parse_request(credit_score_pb2.ScoreRequest, request), request
-        )
+        parsed = self._requests.parse(credit_score_pb2.ScoreRequest, request)
+        query, rows = self._messages.query(parsed)
         return score_response(self._scorer.score(query, rows), current_request_id())
 
     @grpc_errors
-    def ScoreBatch(self, request: bytes, context: grpc.ServicerContext) -> bytes:
-        queries, rows = self._wire.batch_request(request)
-        scores = self._scorer.score_items(queries, rows, context.time_remaining)
-        return self._wire.batch_response(queries, scores, current_request_id())
+    def ScoreBatch(
+        self, request: bytes, context: grpc.ServicerContext
+    ) -> credit_score_pb2.ScoreBatchResponse:
+        batch = self._messages.batch(
+            self._requests.parse(credit_score_pb2.ScoreBatchRequest, request)
+        )
+        scores = self._scorer.score_items(batch.queries, batch.rows, context.time_remaining)
+        return self._messages.batch_response(batch, scores, current_request_id())
 
     @grpc_errors
     def Explain(
         self, request: bytes, context: grpc.ServicerContext
     ) -> credit_score_pb2.ExplainResponse:
-        response = self._insight.explain(parse_request(credit_score_pb2.ExplainRequest, request))
+        parsed = self._requests.parse(credit_score_pb2.ExplainRequest, request)
+        response = self._insight.explain(parsed)
         response.request_id = current_request_id()
         return response
 
@@ -108,44 +135,41 @@ class CreditScoreServicer:
     def GetClient(
         self, request: bytes, context: grpc.ServicerContext
     ) -> credit_score_pb2.GetClientResponse:
-        return self._insight.get_client(parse_request(credit_score_pb2.GetClientRequest, request))
+        parsed = self._requests.parse(credit_score_pb2.GetClientRequest, request)
+        return self._insight.get_client(parsed)
 
     @grpc_errors
     def SearchClients(
         self, request: bytes, context: grpc.ServicerContext
     ) -> credit_score_pb2.SearchClientsResponse:
-        return self._insight.search_clients(
-            parse_request(credit_score_pb2.SearchClientsRequest, request)
-        )
+        parsed = self._requests.parse(credit_score_pb2.SearchClientsRequest, request)
+        return self._insight.search_clients(parsed)
 
     @grpc_errors
     def ComparePeers(
         self, request: bytes, context: grpc.ServicerContext
     ) -> credit_score_pb2.ComparePeersResponse:
-        return self._insight.compare_peers(
-            parse_request(credit_score_pb2.ComparePeersRequest, request)
-        )
+        parsed = self._requests.parse(credit_score_pb2.ComparePeersRequest, request)
+        return self._insight.compare_peers(parsed)
 
     @grpc_errors
     def GetModelInfo(
         self, request: bytes, context: grpc.ServicerContext
     ) -> credit_score_pb2.GetModelInfoResponse:
-        return self._insight.get_model_info(
-            parse_request(credit_score_pb2.GetModelInfoRequest, request)
-        )
+        parsed = self._requests.parse(credit_score_pb2.GetModelInfoRequest, request)
+        return self._insight.get_model_info(parsed)
 
 
 def add_to_server(servicer: CreditScoreServicer, server: grpc.Server) -> None:
     """Register every CreditScoreService method, as the generated
     ``add_CreditScoreServiceServicer_to_server`` does, except that handlers get the request
-    bytes and BYTES_METHODS return the response bytes."""
+    bytes (no request deserializer)."""
     handlers = {}
     for method in _SERVICE.methods:
         response = message_factory.GetMessageClass(method.output_type)
-        raw = method.name in BYTES_METHODS
+        handler: Callable[[Any, grpc.ServicerContext], Any] = getattr(servicer, method.name)
         handlers[method.name] = grpc.unary_unary_rpc_method_handler(
-            getattr(servicer, method.name),
-            response_serializer=None if raw else response.SerializeToString,
+            handler, response_serializer=response.SerializeToString
         )
     server.add_generic_rpc_handlers(
         (grpc.method_handlers_generic_handler(_SERVICE.full_name, handlers),)

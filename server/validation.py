@@ -1,284 +1,111 @@
-"""Domain validation of application rows: every bad field of every row, as field violations."""
+"""Validation of application rows against the contract's rules: every bad field of every row.
+
+The rules come from the Application fields' (FieldRules.rules) options (server.contract); the
+row-wise checks run in one compiled pass, and the detailed messages are built only for a bad
+row.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 import numba
 import numpy as np
 
 from model_build.features import FeatureCatalog
-from model_build.features.application import (
-    BUILDING_COLUMNS,
-    RAW_CATEGORICAL_COLUMNS,
-    RAW_NUMERIC_COLUMNS,
-)
+from model_build.features.application import RAW_CATEGORICAL_COLUMNS, RAW_NUMERIC_COLUMNS
 from model_build.features.rows import UNKNOWN_CODE, CategoryCodes
-from model_build.schema import ANOMALY_DAYS, APPLICATION_TEST
+from server.contract import APPLICATION_FIELDS, application_field
 from server.errors import FieldViolation
 
 __all__ = [
-    "BOUNDS",
-    "DAYS_PER_YEAR",
-    "KAGGLE_VOCABULARIES",
-    "MAX_AGE_YEARS",
     "MAX_TERM_MONTHS",
-    "MIN_AGE_YEARS",
     "MIN_TERM_MONTHS",
-    "REQUIRED_COLUMNS",
     "ApplicationValidator",
-    "Bound",
     "accepted_values",
 ]
 
-DAYS_PER_YEAR = 365.25
-MIN_AGE_YEARS, MAX_AGE_YEARS = 18, 100
-# AMT_CREDIT / AMT_ANNUITY: the number of monthly repayments the loan implies.
+# AMT_CREDIT / AMT_ANNUITY: the number of monthly repayments the loan implies (the one rule
+# that spans two fields; the Application message's comment states it).
 MIN_TERM_MONTHS, MAX_TERM_MONTHS = 1, 600
-REQUIRED_COLUMNS: tuple[str, ...] = ("AMT_INCOME_TOTAL", "AMT_CREDIT")
 
-# Values of each categorical column documented for the Kaggle data (the Application message's
-# field comments): accepted even when the serving model never saw them (they are then encoded
-# like a missing value, as in batch scoring).
-KAGGLE_VOCABULARIES: dict[str, tuple[str, ...]] = {
-    "NAME_CONTRACT_TYPE": ("Cash loans", "Revolving loans"),
-    "CODE_GENDER": ("F", "M", "XNA"),
-    "FLAG_OWN_CAR": ("Y", "N"),
-    "FLAG_OWN_REALTY": ("Y", "N"),
-    "NAME_TYPE_SUITE": (
-        "Unaccompanied",
-        "Family",
-        "Spouse, partner",
-        "Children",
-        "Other_A",
-        "Other_B",
-        "Group of people",
-    ),
-    "NAME_INCOME_TYPE": (
-        "Working",
-        "Commercial associate",
-        "Pensioner",
-        "State servant",
-        "Unemployed",
-        "Student",
-        "Businessman",
-        "Maternity leave",
-    ),
-    "NAME_EDUCATION_TYPE": (
-        "Lower secondary",
-        "Secondary / secondary special",
-        "Incomplete higher",
-        "Higher education",
-        "Academic degree",
-    ),
-    "NAME_FAMILY_STATUS": (
-        "Married",
-        "Civil marriage",
-        "Single / not married",
-        "Separated",
-        "Widow",
-        "Unknown",
-    ),
-    "NAME_HOUSING_TYPE": (
-        "House / apartment",
-        "With parents",
-        "Municipal apartment",
-        "Rented apartment",
-        "Office apartment",
-        "Co-op apartment",
-    ),
-    "OCCUPATION_TYPE": (
-        "Accountants",
-        "Cleaning staff",
-        "Cooking staff",
-        "Core staff",
-        "Drivers",
-        "HR staff",
-        "High skill tech staff",
-        "IT staff",
-        "Laborers",
-        "Low-skill Laborers",
-        "Managers",
-        "Medicine staff",
-        "Private service staff",
-        "Realty agents",
-        "Sales staff",
-        "Secretaries",
-        "Security staff",
-        "Waiters/barmen staff",
-    ),
-    "WEEKDAY_APPR_PROCESS_START": (
-        "MONDAY",
-        "TUESDAY",
-        "WEDNESDAY",
-        "THURSDAY",
-        "FRIDAY",
-        "SATURDAY",
-        "SUNDAY",
-    ),
-    "ORGANIZATION_TYPE": (
-        "Advertising",
-        "Agriculture",
-        "Bank",
-        *(f"Business Entity Type {n}" for n in range(1, 4)),
-        "Cleaning",
-        "Construction",
-        "Culture",
-        "Electricity",
-        "Emergency",
-        "Government",
-        "Hotel",
-        "Housing",
-        *(f"Industry: type {n}" for n in range(1, 14)),
-        "Insurance",
-        "Kindergarten",
-        "Legal Services",
-        "Medicine",
-        "Military",
-        "Mobile",
-        "Other",
-        "Police",
-        "Postal",
-        "Realtor",
-        "Religion",
-        "Restaurant",
-        "School",
-        "Security",
-        "Security Ministries",
-        "Self-employed",
-        "Services",
-        "Telecom",
-        *(f"Trade: type {n}" for n in range(1, 8)),
-        *(f"Transport: type {n}" for n in range(1, 5)),
-        "University",
-        "XNA",
-    ),
-    "FONDKAPREMONT_MODE": (
-        "reg oper account",
-        "reg oper spec account",
-        "org spec account",
-        "not specified",
-    ),
-    "HOUSETYPE_MODE": ("block of flats", "specific housing", "terraced house"),
-    "WALLSMATERIAL_MODE": (
-        "Panel",
-        "Stone, brick",
-        "Block",
-        "Wooden",
-        "Mixed",
-        "Monolithic",
-        "Others",
-    ),
-    "EMERGENCYSTATE_MODE": ("No", "Yes"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Bound:
-    """Inclusive range of some numeric columns, with the domain as the contract states it."""
-
-    columns: tuple[str, ...]
-    low: float
-    high: float
-    domain: str
-
-
-# "> 0" as an inclusive bound: the smallest positive double.
-_ABOVE_ZERO = math.nextafter(0.0, 1.0)
-_FLAGS = tuple(
-    name
-    for name in RAW_NUMERIC_COLUMNS
-    if name.startswith(("FLAG_", "REG_", "LIVE_")) and not name.endswith("_ANOM")
-)
-_NORMALISED = (
-    "REGION_POPULATION_RELATIVE",
-    "EXT_SOURCE_1",
-    "EXT_SOURCE_2",
-    "EXT_SOURCE_3",
-    *(name for name in BUILDING_COLUMNS if name in RAW_NUMERIC_COLUMNS),
-)
-_NON_NEGATIVE = (
-    "CNT_CHILDREN",
-    "OWN_CAR_AGE",
-    "OBS_30_CNT_SOCIAL_CIRCLE",
-    "DEF_30_CNT_SOCIAL_CIRCLE",
-    "OBS_60_CNT_SOCIAL_CIRCLE",
-    "DEF_60_CNT_SOCIAL_CIRCLE",
-    *(f"AMT_REQ_CREDIT_BUREAU_{p}" for p in ("HOUR", "DAY", "WEEK", "MON", "QRT", "YEAR")),
-)
-_EMPLOYED = "DAYS_EMPLOYED"
-
-# The domains stated on the Application message's fields.
-BOUNDS: tuple[Bound, ...] = (
-    Bound(
-        ("AMT_INCOME_TOTAL", "AMT_CREDIT", "AMT_ANNUITY", "AMT_GOODS_PRICE"),
-        _ABOVE_ZERO,
-        math.inf,
-        "> 0",
-    ),
-    Bound(_NON_NEGATIVE, 0.0, math.inf, ">= 0"),
-    Bound(("CNT_FAM_MEMBERS",), 1.0, math.inf, "a whole number >= 1"),
-    Bound(
-        ("DAYS_BIRTH",),
-        -MAX_AGE_YEARS * DAYS_PER_YEAR,
-        -MIN_AGE_YEARS * DAYS_PER_YEAR,
-        f"an age of {MIN_AGE_YEARS} to {MAX_AGE_YEARS} years, i.e. from "
-        f"{-MAX_AGE_YEARS * DAYS_PER_YEAR:g} to {-MIN_AGE_YEARS * DAYS_PER_YEAR:g} days",
-    ),
-    Bound((_EMPLOYED,), -math.inf, 0.0, f"<= 0, or {ANOMALY_DAYS} (not employed)"),
-    Bound(
-        ("DAYS_REGISTRATION", "DAYS_ID_PUBLISH", "DAYS_LAST_PHONE_CHANGE"),
-        -math.inf,
-        0.0,
-        "<= 0",
-    ),
-    Bound(_NORMALISED, 0.0, 1.0, "in [0, 1]"),
-    Bound(("REGION_RATING_CLIENT", "REGION_RATING_CLIENT_W_CITY"), 1.0, 3.0, "1, 2 or 3"),
-    Bound(("HOUR_APPR_PROCESS_START",), 0.0, 23.0, "from 0 to 23"),
-    Bound(_FLAGS, 0.0, 1.0, "0 or 1"),
-)
 _INDEX = {name: j for j, name in enumerate(RAW_NUMERIC_COLUMNS)}
-# Violations are reported in the Application message's field order (the Kaggle file's).
-_FIELD_ORDER = {column.name: k for k, column in enumerate(APPLICATION_TEST.columns)}
+# Violations are reported in the Application message's field order.
+_FIELD_ORDER = {f.column: k for k, f in enumerate(APPLICATION_FIELDS)}
+# Numeric columns the server computes itself (the anomaly flags), which no field carries.
+_RULED = tuple(name for name in RAW_NUMERIC_COLUMNS if name in _FIELD_ORDER)
 
 
 def accepted_values(catalog: FeatureCatalog) -> tuple[tuple[str, ...], ...]:
     """Accepted values of each raw categorical column (RAW_CATEGORICAL_COLUMNS order): the
-    model's vocabulary, then Kaggle's documented values."""
+    model's vocabulary, then the contract's values."""
     return tuple(_allowed_values(name, catalog) for name in RAW_CATEGORICAL_COLUMNS)
+
+
+# The rules' tables, as the kernels take them (constants as arguments: numba's cache does not
+# track other modules' globals): per numeric column the low and high bounds, whether the low
+# one is strict, whether only whole numbers pass and one value accepted outside the bounds
+# (NaN: none); the required columns; the columns of AMT_CREDIT and AMT_ANNUITY and the loan
+# term's bounds; the code of an unknown category.
+Rules = tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    int,
+    int,
+    float,
+    float,
+    int,
+]
+
+
+def _rules_tables() -> tuple[Rules, list[str]]:
+    """The kernels' tables and each numeric column's domain, from the contract."""
+    count = len(RAW_NUMERIC_COLUMNS)
+    low, high = np.full(count, -np.inf), np.full(count, np.inf)
+    strict, whole = np.zeros(count, dtype=np.bool_), np.zeros(count, dtype=np.bool_)
+    also = np.full(count, np.nan)
+    domains = [""] * count
+    for name in _RULED:
+        rule, j = application_field(name).rule, _INDEX[name]
+        if len(rule.also_allowed) > 1:
+            raise ValueError(f"{name}: the kernels take one value outside the bounds at most")
+        low[j], high[j], strict[j], whole[j] = (
+            rule.low,
+            rule.high,
+            rule.low_exclusive,
+            rule.whole_number,
+        )
+        also[j] = rule.also_allowed[0] if rule.also_allowed else np.nan
+        domains[j] = rule.domain()
+    required = np.asarray(
+        [_INDEX[f.column] for f in APPLICATION_FIELDS if f.rule.required and not f.is_categorical],
+        dtype=np.intp,
+    )
+    rules: Rules = (
+        low, high, strict, whole, also, required, _INDEX["AMT_CREDIT"], _INDEX["AMT_ANNUITY"],
+        float(MIN_TERM_MONTHS), float(MAX_TERM_MONTHS), UNKNOWN_CODE,
+    )  # fmt: skip
+    return rules, domains
 
 
 class ApplicationValidator:
     """Checks raw application rows against the contract; immutable, shared by every call.
 
-    Rows are the converter's matrices before cleaning: ``numeric`` float64
+    Rows are the readers' matrices before cleaning: ``numeric`` float64
     [rows, len(RAW_NUMERIC_COLUMNS)] with NaN where unset, ``codes`` int16
     [rows, len(RAW_CATEGORICAL_COLUMNS)] in ``codes`` (whose values are the accepted ones:
     ``accepted_values``), UNKNOWN_CODE for anything else.
     """
 
-    def __init__(self, codes: CategoryCodes, field_paths: Mapping[str, str]) -> None:
-        """``field_paths`` maps a Kaggle column to its reported path (application.amt_credit)."""
-        self._paths = dict(field_paths)
-        count = len(RAW_NUMERIC_COLUMNS)
-        self._low = np.full(count, -np.inf)
-        self._high = np.full(count, np.inf)
-        self._domain = [""] * count
-        for bound in BOUNDS:
-            for name in bound.columns:
-                j = _INDEX[name]
-                self._low[j], self._high[j], self._domain[j] = bound.low, bound.high, bound.domain
-        self._employed = _INDEX[_EMPLOYED]
-        self._family = _INDEX["CNT_FAM_MEMBERS"]
-        self._required = np.asarray([_INDEX[name] for name in REQUIRED_COLUMNS], dtype=np.intp)
-        self._credit, self._annuity = _INDEX["AMT_CREDIT"], _INDEX["AMT_ANNUITY"]
+    def __init__(self, codes: CategoryCodes) -> None:
+        self._rules, self._domains = _rules_tables()
+        self._required_columns = tuple(RAW_NUMERIC_COLUMNS[j] for j in self._rules[5].tolist())
         self._allowed = codes.values
-        self._rules: Rules = (
-            self._low, self._high, self._employed, self._family, self._required, self._credit,
-            self._annuity,
-        )  # fmt: skip
 
     def any_broken(self, numeric: np.ndarray, codes: np.ndarray) -> bool:
         """Whether a row breaks a rule, non-finite values aside (then ``violations`` tells
@@ -291,21 +118,24 @@ class ApplicationValidator:
         codes: np.ndarray,
         non_finite: Iterable[tuple[int, str]] = (),
         unknown: Mapping[tuple[int, str], str] | None = None,
+        prefix: str = "application.",
     ) -> dict[int, list[FieldViolation]]:
         """Violations of each bad row (rows absent from the result are valid).
 
         ``non_finite`` lists (row, column) cells that were set to NaN or an infinity, which
-        the matrix cannot tell from an unset value; ``unknown`` gives the text of
-        UNKNOWN_CODE cells.
+        the matrix cannot tell from an unset value; ``unknown`` gives the value of
+        UNKNOWN_CODE cells as errors quote it (server.contract.quote); ``prefix`` starts
+        each field path ("application.amt_credit").
         """
         if not non_finite and not unknown and not self.any_broken(numeric, codes):
             return {}
         found: dict[int, list[tuple[int, FieldViolation]]] = {}
+        add = _Collector(found, prefix)
         reported = set(non_finite)
         for row, column in sorted(reported):
-            self._add(found, row, column, "must be a finite number (leave it unset when missing)")
-        self._numeric_violations(numeric, codes, found, reported)
-        self._categorical_violations(codes, unknown or {}, found)
+            add(row, column, "must be a finite number (leave it unset when missing)")
+        self._numeric_violations(numeric, codes, add, reported)
+        self._categorical_violations(codes, unknown or {}, add)
         return {
             row: [violation for _, violation in sorted(items, key=lambda item: item[0])]
             for row, items in sorted(found.items())
@@ -315,28 +145,27 @@ class ApplicationValidator:
         self,
         numeric: np.ndarray,
         codes: np.ndarray,
-        found: dict[int, list[tuple[int, FieldViolation]]],
+        add: _Collector,
         reported: set[tuple[int, str]],
     ) -> None:
         """Bounds, required fields and the loan term; cells in ``reported`` (non-finite
         values, already reported) are not reported again."""
         bad, missing, bad_term = _rule_breaks(numeric, codes, self._rules)
-        credit, annuity = numeric[:, self._credit], numeric[:, self._annuity]
+        credit, annuity = numeric[:, self._rules[6]], numeric[:, self._rules[7]]
         with np.errstate(divide="ignore", invalid="ignore"):
             term = credit / np.where(annuity > 0, annuity, np.nan)
         for row, j in zip(*np.nonzero(bad), strict=True):
             column = RAW_NUMERIC_COLUMNS[j]
             if (int(row), column) not in reported:
                 value = float(numeric[row, j])
-                self._add(found, int(row), column, f"must be {self._domain[j]}, got {value:.10g}")
+                add(int(row), column, f"must be {self._domains[j]}, got {value:.10g}")
         for row, k in zip(*np.nonzero(missing), strict=True):
-            if (int(row), REQUIRED_COLUMNS[k]) not in reported:
-                self._add(found, int(row), REQUIRED_COLUMNS[k], "required: must be set")
+            if (int(row), self._required_columns[k]) not in reported:
+                add(int(row), self._required_columns[k], "required: must be set")
         for row in np.flatnonzero(bad_term).tolist():
             if {(row, "AMT_CREDIT"), (row, "AMT_ANNUITY")} & reported:
                 continue
-            self._add(
-                found,
+            add(
                 row,
                 "AMT_ANNUITY",
                 f"implies a loan of {float(term[row]):.4g} monthly repayments "
@@ -345,40 +174,33 @@ class ApplicationValidator:
             )
 
     def _categorical_violations(
-        self,
-        codes: np.ndarray,
-        unknown: Mapping[tuple[int, str], str],
-        found: dict[int, list[tuple[int, FieldViolation]]],
+        self, codes: np.ndarray, unknown: Mapping[tuple[int, str], str], add: _Collector
     ) -> None:
         for row, k in zip(*np.nonzero(codes == UNKNOWN_CODE), strict=True):
             column = RAW_CATEGORICAL_COLUMNS[k]
-            value = unknown.get((int(row), column), "")
-            self._add(
-                found,
+            value = unknown.get((int(row), column), '""')
+            add(
                 int(row),
                 column,
-                f"unknown value {value!r}; allowed values: "
-                + ", ".join(repr(v) for v in self._allowed[k]),
+                f"unknown value {value}; allowed values: "
+                + ", ".join(f'"{v}"' for v in self._allowed[k]),
             )
 
-    def _add(
-        self,
-        found: dict[int, list[tuple[int, FieldViolation]]],
-        row: int,
-        column: str,
-        description: str,
-    ) -> None:
-        violation = FieldViolation(self._paths.get(column, column), description)
-        found.setdefault(row, []).append((_FIELD_ORDER.get(column, len(_FIELD_ORDER)), violation))
+
+class _Collector:
+    """Adds a violation of a row's column, with its field path and its rank in field order."""
+
+    def __init__(self, found: dict[int, list[tuple[int, FieldViolation]]], prefix: str) -> None:
+        self._found, self._prefix = found, prefix
+
+    def __call__(self, row: int, column: str, description: str) -> None:
+        name = application_field(column).name
+        violation = FieldViolation(self._prefix + name, description)
+        rank = _FIELD_ORDER.get(column, len(_FIELD_ORDER))
+        self._found.setdefault(row, []).append((rank, violation))
 
 
 _jit = numba.njit(cache=True)
-
-
-# The rules' tables, as the kernels take them: low and high bounds per column, the columns of
-# DAYS_EMPLOYED and CNT_FAM_MEMBERS, the required columns, the columns of AMT_CREDIT and
-# AMT_ANNUITY.
-Rules = tuple[np.ndarray, np.ndarray, int, int, np.ndarray, int, int]
 
 
 @_jit
@@ -386,17 +208,17 @@ def _row_breaks(
     row: np.ndarray, codes: np.ndarray, rules: Rules, bad: np.ndarray, missing: np.ndarray
 ) -> tuple[bool, bool]:
     """The rules on one row: fills ``bad`` (cells out of bounds) and ``missing`` (required
-    cells unset); returns (any rule broken, bad loan term). An unknown category
-    (UNKNOWN_CODE in ``codes``) breaks a rule too."""
-    low, high, employed, family, required, credit, annuity = rules
+    cells unset); returns (any rule broken, bad loan term). An unknown category breaks a rule
+    too."""
+    low, high, strict, whole, also, required, credit, annuity, min_term, max_term, unknown = rules
     broken = False
     for j in range(len(row)):
-        # Comparisons with NaN (unset) are False: unset fields pass every bound.
-        out = row[j] < low[j] or row[j] > high[j]
-        if j == employed:
-            out = out and row[j] != ANOMALY_DAYS
-        elif j == family:
-            out = out or row[j] % 1.0 > 0
+        value = row[j]
+        # Unset (NaN) fields pass every bound.
+        out = False
+        if value == value and value != also[j]:
+            below = value <= low[j] if strict[j] else value < low[j]
+            out = below or value > high[j] or (whole[j] and value != math.floor(value))
         bad[j] = out
         broken |= out
     for k in range(len(required)):
@@ -404,9 +226,9 @@ def _row_breaks(
         broken |= missing[k]
     # The term credit / annuity, compared without dividing: annuity > 0 is checked first.
     c, a = row[credit], row[annuity]
-    bad_term = c > 0 and a > 0 and (c < MIN_TERM_MONTHS * a or c > MAX_TERM_MONTHS * a)
+    bad_term = c > 0 and a > 0 and (c < min_term * a or c > max_term * a)
     for code in codes:
-        broken |= code == UNKNOWN_CODE
+        broken |= code == unknown
     return broken or bad_term, bad_term
 
 
@@ -414,7 +236,7 @@ def _row_breaks(
 def _any_broken(numeric: np.ndarray, codes: np.ndarray, rules: Rules) -> bool:
     """Whether any row breaks a rule: most break none, and this is all they cost."""
     bad = np.empty(numeric.shape[1], dtype=np.bool_)
-    missing = np.empty(len(rules[4]), dtype=np.bool_)
+    missing = np.empty(len(rules[5]), dtype=np.bool_)
     for i in range(numeric.shape[0]):
         if _row_breaks(numeric[i], codes[i], rules, bad, missing)[0]:
             return True
@@ -428,7 +250,7 @@ def _rule_breaks(
     """Cells out of bounds, required cells unset and rows with a bad loan term."""
     rows, width = numeric.shape
     bad = np.zeros((rows, width), dtype=np.bool_)
-    missing = np.zeros((rows, len(rules[4])), dtype=np.bool_)
+    missing = np.zeros((rows, len(rules[5])), dtype=np.bool_)
     bad_term = np.zeros(rows, dtype=np.bool_)
     for i in range(rows):
         _, bad_term[i] = _row_breaks(numeric[i], codes[i], rules, bad[i], missing[i])
@@ -439,5 +261,5 @@ def _allowed_values(column: str, catalog: FeatureCatalog) -> tuple[str, ...]:
     values: list[str] = []
     if column in catalog.names:
         values.extend(catalog[column].vocabulary)
-    values.extend(KAGGLE_VOCABULARIES.get(column, ()))
+    values.extend(v.value for v in application_field(column).rule.values)
     return tuple(dict.fromkeys(values))

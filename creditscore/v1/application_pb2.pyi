@@ -1,3 +1,4 @@
+from creditscore.v1 import rules_pb2 as _rules_pb2
 from google.protobuf import descriptor_pb2 as _descriptor_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message

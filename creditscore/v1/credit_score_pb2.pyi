@@ -1,6 +1,7 @@
 import datetime
 
 from creditscore.v1 import application_pb2 as _application_pb2
+from creditscore.v1 import rules_pb2 as _rules_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
@@ -77,18 +78,66 @@ class ScoreResult(_message.Message):
     def __init__(self, client_id: _Optional[int] = ..., default_probability: _Optional[float] = ..., decision: _Optional[_Union[Decision, str]] = ..., threshold: _Optional[float] = ..., model_version: _Optional[str] = ...) -> None: ...
 
 class ScoreBatchRequest(_message.Message):
-    __slots__ = ("requests",)
+    __slots__ = ("requests", "columns")
     REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
     requests: _containers.RepeatedCompositeFieldContainer[ScoreRequest]
-    def __init__(self, requests: _Optional[_Iterable[_Union[ScoreRequest, _Mapping]]] = ...) -> None: ...
+    columns: ApplicationColumns
+    def __init__(self, requests: _Optional[_Iterable[_Union[ScoreRequest, _Mapping]]] = ..., columns: _Optional[_Union[ApplicationColumns, _Mapping]] = ...) -> None: ...
+
+class ApplicationColumns(_message.Message):
+    __slots__ = ("row_count", "client_ids", "numeric", "categorical")
+    ROW_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    NUMERIC_FIELD_NUMBER: _ClassVar[int]
+    CATEGORICAL_FIELD_NUMBER: _ClassVar[int]
+    row_count: int
+    client_ids: bytes
+    numeric: _containers.RepeatedCompositeFieldContainer[NumericColumn]
+    categorical: _containers.RepeatedCompositeFieldContainer[CategoryColumn]
+    def __init__(self, row_count: _Optional[int] = ..., client_ids: _Optional[bytes] = ..., numeric: _Optional[_Iterable[_Union[NumericColumn, _Mapping]]] = ..., categorical: _Optional[_Iterable[_Union[CategoryColumn, _Mapping]]] = ...) -> None: ...
+
+class NumericColumn(_message.Message):
+    __slots__ = ("field", "values")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    values: bytes
+    def __init__(self, field: _Optional[str] = ..., values: _Optional[bytes] = ...) -> None: ...
+
+class CategoryColumn(_message.Message):
+    __slots__ = ("field", "dictionary", "codes", "values")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    DICTIONARY_FIELD_NUMBER: _ClassVar[int]
+    CODES_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    dictionary: _containers.RepeatedScalarFieldContainer[str]
+    codes: bytes
+    values: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, field: _Optional[str] = ..., dictionary: _Optional[_Iterable[str]] = ..., codes: _Optional[bytes] = ..., values: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ScoreBatchResponse(_message.Message):
-    __slots__ = ("request_id", "results")
+    __slots__ = ("request_id", "results", "columns")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     results: _containers.RepeatedCompositeFieldContainer[ScoreBatchResult]
-    def __init__(self, request_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[ScoreBatchResult, _Mapping]]] = ...) -> None: ...
+    columns: ScoreColumns
+    def __init__(self, request_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[ScoreBatchResult, _Mapping]]] = ..., columns: _Optional[_Union[ScoreColumns, _Mapping]] = ...) -> None: ...
+
+class ScoreColumns(_message.Message):
+    __slots__ = ("default_probabilities", "decisions", "threshold", "model_version")
+    DEFAULT_PROBABILITIES_FIELD_NUMBER: _ClassVar[int]
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    default_probabilities: bytes
+    decisions: bytes
+    threshold: float
+    model_version: str
+    def __init__(self, default_probabilities: _Optional[bytes] = ..., decisions: _Optional[bytes] = ..., threshold: _Optional[float] = ..., model_version: _Optional[str] = ...) -> None: ...
 
 class ScoreBatchResult(_message.Message):
     __slots__ = ("index", "score", "error")
@@ -385,7 +434,7 @@ class GetModelInfoRequest(_message.Message):
     def __init__(self, language_code: _Optional[str] = ...) -> None: ...
 
 class GetModelInfoResponse(_message.Message):
-    __slots__ = ("model_version", "create_time", "threshold", "costs", "metrics", "calibration", "training_data", "global_importances", "features", "language_code")
+    __slots__ = ("model_version", "create_time", "threshold", "costs", "metrics", "calibration", "training_data", "global_importances", "features", "language_code", "category_labels")
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
@@ -396,6 +445,7 @@ class GetModelInfoResponse(_message.Message):
     GLOBAL_IMPORTANCES_FIELD_NUMBER: _ClassVar[int]
     FEATURES_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_CODE_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_LABELS_FIELD_NUMBER: _ClassVar[int]
     model_version: str
     create_time: _timestamp_pb2.Timestamp
     threshold: float
@@ -406,7 +456,26 @@ class GetModelInfoResponse(_message.Message):
     global_importances: _containers.RepeatedCompositeFieldContainer[FeatureImportance]
     features: _containers.RepeatedCompositeFieldContainer[FeatureInfo]
     language_code: str
-    def __init__(self, model_version: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., threshold: _Optional[float] = ..., costs: _Optional[_Union[Costs, _Mapping]] = ..., metrics: _Optional[_Union[ModelMetrics, _Mapping]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ..., training_data: _Optional[_Union[TrainingData, _Mapping]] = ..., global_importances: _Optional[_Iterable[_Union[FeatureImportance, _Mapping]]] = ..., features: _Optional[_Iterable[_Union[FeatureInfo, _Mapping]]] = ..., language_code: _Optional[str] = ...) -> None: ...
+    category_labels: _containers.RepeatedCompositeFieldContainer[CategoryLabels]
+    def __init__(self, model_version: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., threshold: _Optional[float] = ..., costs: _Optional[_Union[Costs, _Mapping]] = ..., metrics: _Optional[_Union[ModelMetrics, _Mapping]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ..., training_data: _Optional[_Union[TrainingData, _Mapping]] = ..., global_importances: _Optional[_Iterable[_Union[FeatureImportance, _Mapping]]] = ..., features: _Optional[_Iterable[_Union[FeatureInfo, _Mapping]]] = ..., language_code: _Optional[str] = ..., category_labels: _Optional[_Iterable[_Union[CategoryLabels, _Mapping]]] = ...) -> None: ...
+
+class CategoryLabels(_message.Message):
+    __slots__ = ("field", "column", "values")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    COLUMN_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    column: str
+    values: _containers.RepeatedCompositeFieldContainer[CategoryLabel]
+    def __init__(self, field: _Optional[str] = ..., column: _Optional[str] = ..., values: _Optional[_Iterable[_Union[CategoryLabel, _Mapping]]] = ...) -> None: ...
+
+class CategoryLabel(_message.Message):
+    __slots__ = ("value", "label")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    value: str
+    label: str
+    def __init__(self, value: _Optional[str] = ..., label: _Optional[str] = ...) -> None: ...
 
 class Costs(_message.Message):
     __slots__ = ("false_negative", "false_positive")

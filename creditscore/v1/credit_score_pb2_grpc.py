@@ -138,9 +138,10 @@ class CreditScoreServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ScoreBatch(self, request, context):
-        """Scores up to 1000 applications in one call, each with the semantics of Score. Items are
-        independent: an item that cannot be scored gets its own error status, with its index, and
-        the other items are scored.
+        """Scores many applications in one call, each with the semantics of Score: up to 1000 as a
+        list of Score requests, or up to 10000 rows in the columnar form (ApplicationColumns), the
+        form for high-throughput callers. Items are independent: an item that cannot be scored
+        gets its own error status, with its index, and the other items are scored.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

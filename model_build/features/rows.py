@@ -20,7 +20,13 @@ from model_build.features.application import (
 )
 from model_build.features.frame import COMBINED_RATIOS
 from model_build.features.kernels import feed_rows
-from model_build.onnx_export import CATEGORICAL_INPUT, MISSING_STRING, NUMERIC_INPUT, FeatureSpec
+from model_build.model_inputs import (
+    CATEGORICAL_INPUT,
+    MISSING_STRING,
+    NUMERIC_INPUT,
+    FeatureSpec,
+    category_codes,
+)
 from model_build.schema import ANOMALY_DAYS, APPLICATION_TEST, MISSING_CATEGORY_CODES
 
 __all__ = [
@@ -140,8 +146,8 @@ class FeedBuilder:
         category_values: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         """``category_values``: the encoded model's code of each category value
-        (``EncodedModel.codes``; default: the position in the spec's vocabulary, as
-        ``export_onnx`` numbers them)."""
+        (``onnx_sessions.EncodedModel.codes``; default: ``model_inputs.category_codes``,
+        as ``export_onnx`` numbers them)."""
         self.spec = spec
         self.codes = CategoryCodes.of_spec(spec) if codes is None else codes
         self.history_columns = tuple(history_columns)
@@ -174,10 +180,7 @@ class FeedBuilder:
             unknown=MISSING_STRING,
         )
         if category_values is None:
-            category_values = {
-                name: {value: float(k) for k, value in enumerate(vocabulary)}
-                for name, vocabulary in spec.categorical.items()
-            }
+            category_values = category_codes(spec)
         # Codes of the spec's categorical columns, in its order (NaN: missing or unseen).
         by_column = {_CATEGORICAL_INDEX[name]: category_values[name] for name in categorical}
         self._category_values = self.codes.table(

@@ -3,13 +3,13 @@ GetModelInfo."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping
 
 from google.protobuf.descriptor import FieldDescriptor
 
 from creditscore.v1 import application_pb2, credit_score_pb2
+from server.contract import APPLICATION_FIELDS, category_labels
 from server.insight.explanation import Explanation
 from server.insight.model_info import ModelInfo
 from server.insight.peers import Distribution, FeatureComparison, PeerComparison, PeerGroup
@@ -38,25 +38,19 @@ _DECISIONS = {
 }
 
 
-@functools.cache
 def application_columns() -> dict[str, str]:
-    """Kaggle column -> Application field name, from the contract's (Kaggle.column) options."""
-    out: dict[str, str] = {}
-    for field in application_pb2.Application.DESCRIPTOR.fields:
-        column = field.GetOptions().Extensions[application_pb2.Kaggle.column]
-        out[column or field.name.upper()] = field.name
-    return out
+    """Kaggle column -> Application field name, from the contract (server.contract)."""
+    return {field.column: field.name for field in APPLICATION_FIELDS}
 
 
 def application_from_columns(values: Mapping[str, FeatureValue]) -> application_pb2.Application:
     """An Application holding the given Kaggle columns; missing values stay unset."""
     message = application_pb2.Application()
-    fields = application_pb2.Application.DESCRIPTOR.fields_by_name
-    for column, name in application_columns().items():
-        value = values.get(column)
+    for entry in APPLICATION_FIELDS:
+        value = values.get(entry.column)
         if value is None:
             continue
-        field = fields[name]
+        field, name = entry.descriptor, entry.name
         if field.type == FieldDescriptor.TYPE_STRING:
             setattr(message, name, str(value))
         elif isinstance(value, str) or not math.isfinite(value):
@@ -325,6 +319,14 @@ def model_info_response(info: ModelInfo) -> pb.GetModelInfoResponse:
             for f in info.features
         ],
         language_code=info.language,
+        category_labels=[
+            pb.CategoryLabels(
+                field=field.name,
+                column=field.column,
+                values=[pb.CategoryLabel(value=v, label=label) for v, label in labels],
+            )
+            for field, labels in category_labels(info.language)
+        ],
     )
     if info.created_at is not None:
         message.create_time.FromDatetime(info.created_at)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["CATEGORY_FR", "SECTION_FR", "feature_label", "group_label"]
+from server.contract import category_labels
+
+__all__ = ["CATEGORY_LABELS", "SECTION_FR", "feature_label", "group_label"]
 
 # name -> (English, French). Short enough for a table column or a chart axis; the catalogue's
 # description says the rest.
@@ -343,51 +345,12 @@ SECTION_FR: dict[str, str] = {
     "Application": "Demande",
 }
 
-# Kaggle categories shown to French readers; categories not listed keep Kaggle's spelling.
-CATEGORY_FR: dict[str, str] = {
-    "Cash loans": "Prêt personnel",
-    "Revolving loans": "Crédit renouvelable",
-    "Y": "Oui",
-    "N": "Non",
-    "Yes": "Oui",
-    "No": "Non",
-    "Working": "Salarié",
-    "Commercial associate": "Associé commercial",
-    "Pensioner": "Retraité",
-    "State servant": "Fonctionnaire",
-    "Unemployed": "Sans emploi",
-    "Student": "Étudiant",
-    "Businessman": "Entrepreneur",
-    "Maternity leave": "Congé maternité",
-    "Lower secondary": "Premier cycle du secondaire",
-    "Secondary / secondary special": "Secondaire",
-    "Incomplete higher": "Supérieur non terminé",
-    "Higher education": "Études supérieures",
-    "Academic degree": "Diplôme universitaire",
-    "Married": "Marié(e)",
-    "Civil marriage": "Union civile",
-    "Single / not married": "Célibataire",
-    "Separated": "Séparé(e)",
-    "Widow": "Veuf / veuve",
-    "Unknown": "Inconnu",
-    "House / apartment": "Maison / appartement",
-    "With parents": "Chez les parents",
-    "Municipal apartment": "Logement municipal",
-    "Rented apartment": "Location",
-    "Office apartment": "Logement de fonction",
-    "Co-op apartment": "Coopérative",
-    "Unaccompanied": "Seul(e)",
-    "Family": "Famille",
-    "Spouse, partner": "Conjoint(e)",
-    "Children": "Enfants",
-    "Group of people": "Groupe",
-    "MONDAY": "lundi",
-    "TUESDAY": "mardi",
-    "WEDNESDAY": "mercredi",
-    "THURSDAY": "jeudi",
-    "FRIDAY": "vendredi",
-    "SATURDAY": "samedi",
-    "SUNDAY": "dimanche",
+# Kaggle categories as shown to readers of each language: the contract's labels
+# (server.contract), so that every view and GetModelInfo say the same; categories not listed
+# keep Kaggle's spelling.
+CATEGORY_LABELS: dict[str, dict[str, str]] = {
+    language: {value: label for _, labels in category_labels(language) for value, label in labels}
+    for language in ("en", "fr")
 }
 
 

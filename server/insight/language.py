@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from server.contract import quote
 from server.errors import FieldViolation, InvalidArgument
 
 __all__ = ["LANGUAGES", "Language", "check_language", "parse_language"]
@@ -22,7 +23,9 @@ def check_language(
         return "en", []
     if normalised == "fr":
         return "fr", []
-    return "en", [FieldViolation(field, f'"{code}" is not a supported language; use "en" or "fr"')]
+    return "en", [
+        FieldViolation(field, f'{quote(code)} is not a supported language; use "en" or "fr"')
+    ]
 
 
 def parse_language(code: str, field: str = "language_code") -> Language:

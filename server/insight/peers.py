@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model_build.features import FeatureInfo
+from server.contract import quote, request_rule
 from server.errors import FieldViolation, InvalidArgument
 from server.insight.labels import feature_label
 from server.insight.language import Language
@@ -29,10 +30,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-MAX_FEATURES = 20
+MAX_FEATURES = request_rule("ComparePeersRequest", "features").max_length
 DEFAULT_FEATURE_COUNT = 5
 DEFAULT_BINS = 20
-MIN_BINS, MAX_BINS = 2, 100
+# 1 bin tells nothing: the contract's lower bound 0 means "the default".
+MIN_BINS, MAX_BINS = 2, int(request_rule("ComparePeersRequest", "histogram_bin_count").high)
 QUANTILE_LEVELS = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
 # Histograms span every value of all clients and the client's own, unless the extremes lie far
 # beyond the 1st-99th percentile range (a few huge incomes): then they span that range, so that
@@ -158,7 +160,9 @@ class PeerComparer:
 
     def _validate(self, features: Sequence[str], bin_count: int) -> tuple[tuple[str, ...], int]:
         problems = [
-            FieldViolation(f"features[{k}]", f'"{name}" is not a model feature (see GetModelInfo)')
+            FieldViolation(
+                f"features[{k}]", f"{quote(name)} is not a model feature (see GetModelInfo)"
+            )
             for k, name in enumerate(features)
             if name not in self._infos
         ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model_build.onnx_export import CATEGORICAL_INPUT, MISSING_STRING, NUMERIC_INPUT, FeatureSpec
+from model_build.model_inputs import CATEGORICAL_INPUT, MISSING_STRING, NUMERIC_INPUT, FeatureSpec
 from server.insight.store import FeatureValue
 
 __all__ = ["FeatureRow", "FeedEncoder"]

@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 
+from server.contract import request_rule
 from server.errors import FieldViolation, InvalidArgument
 from server.insight.store import ClientStore
 
@@ -22,7 +23,7 @@ __all__ = ["ClientIndex", "ClientSummary", "SearchPage", "SearchQuery"]
 logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
+MAX_PAGE_SIZE = int(request_rule("SearchClientsRequest", "page_size").high)
 ORDERS = ("client_id", "default_probability", "default_probability desc")
 
 Decision = Literal["any", "approve", "refuse"]
@@ -235,11 +236,11 @@ def _validate(query: SearchQuery) -> tuple[str, int]:
     if order_by not in ORDERS:
         accepted = ", ".join(f'"{o}"' for o in ORDERS)
         problems.append(FieldViolation("order_by", f"must be one of {accepted}"))
-    if query.page_size < 0:
-        problems.append(FieldViolation("page_size", "must not be negative"))
+    if not 0 <= query.page_size <= MAX_PAGE_SIZE:
+        problems.append(FieldViolation("page_size", f"must be from 0 to {MAX_PAGE_SIZE}"))
     if problems:
         raise InvalidArgument(problems)
-    page_size = min(query.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    page_size = query.page_size or DEFAULT_PAGE_SIZE
     return order_by, page_size
 
 

@@ -12,11 +12,7 @@ import numpy as np
 from creditscore.v1 import credit_score_pb2 as pb
 from server.artifacts import ServingArtifacts
 from server.converters import insight as convert
-from server.converters.scoring import (
-    APPLICATION_FIELD_PATHS,
-    ScoringWire,
-    score_result_message,
-)
+from server.converters.score_messages import ScoreMessages, score_result_message
 from server.errors import DomainError, FieldViolation, InvalidArgument
 from server.insight.cache import LruCache
 from server.insight.explainer import Attribution, Explainer, LightGBMExplainer
@@ -29,7 +25,7 @@ from server.insight.profile import ProfileBuilder
 from server.insight.rows import FeatureRow, FeedEncoder
 from server.insight.search import ClientIndex
 from server.insight.store import ClientStore
-from server.scoring import ScoreQuery, Scorer
+from server.scorer import ScoreQuery, Scorer
 
 __all__ = ["InsightService"]
 
@@ -53,18 +49,18 @@ class InsightService:
         artifacts: ServingArtifacts,
         *,
         scorer: Scorer | None = None,
-        wire: ScoringWire | None = None,
+        messages: ScoreMessages | None = None,
         explainer: Explainer | None = None,
         cache_entries: int = DEFAULT_CACHE_ENTRIES,
     ) -> None:
         """``scorer``: the Score RPC's scorer, so that Explain's score is Score's (one is built
-        over the same artifacts when not given); ``wire``: the Score RPC's request reader (one
-        is built when not given); ``explainer``: the exact SHAP engine
+        over the same artifacts when not given); ``messages``: the Score RPC's request reader
+        (one is built when not given); ``explainer``: the exact SHAP engine
         (LightGBM's own TreeSHAP on the artifacts' booster when not given)."""
         started = time.perf_counter()
         self._artifacts = artifacts
-        self._scorer = scorer or Scorer(artifacts, APPLICATION_FIELD_PATHS)
-        self._wire = wire or ScoringWire(
+        self._scorer = scorer or Scorer(artifacts)
+        self._messages = messages or ScoreMessages(
             self._scorer.codes, self._scorer.model_version, self._scorer.threshold
         )
         self._store = ClientStore(artifacts.book, artifacts.catalog)
@@ -100,7 +96,7 @@ class InsightService:
     def explain(self, request: pb.ExplainRequest, request_id: str = "") -> pb.ExplainResponse:
         """Exact SHAP explanation of a stored client, an application payload, or both."""
         language, problems = check_language(request.language_code)
-        query, rows = self._wire.query(request)
+        query, rows = self._messages.query(request)
         # The scorer validates the request (InvalidArgument, NotFound) before anything else.
         with _reported_with(problems):
             score = self._scorer.score(query, rows)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from model_build.features import FeatureInfo
-from server.insight.labels import CATEGORY_FR
+from server.insight.labels import CATEGORY_LABELS
 
 __all__ = [
     "DisplayUnit",
@@ -30,8 +30,6 @@ _UNIT_WORDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     "times": (("time", "times"), ("fois", "fois")),
 }
 # Y/N categories read as words in English too.
-_CATEGORY_EN = {"Y": "Yes", "N": "No"}
-
 _MISSING = ("missing", "non renseigné")
 _YES_NO = {("en", True): "Yes", ("en", False): "No", ("fr", True): "Oui", ("fr", False): "Non"}
 
@@ -82,9 +80,7 @@ def format_missing(language: str) -> str:
 
 def format_category(value: str, language: str) -> str:
     """A Kaggle category for display (translated where a translation exists)."""
-    if language == "fr":
-        return CATEGORY_FR.get(value, value)
-    return _CATEGORY_EN.get(value, value)
+    return CATEGORY_LABELS["fr" if language == "fr" else "en"].get(value, value)
 
 
 def format_value(value: float | str | None, unit: DisplayUnit, language: str) -> str:

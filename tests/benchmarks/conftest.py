@@ -8,7 +8,7 @@ import pytest
 
 from model_build.config import ExportConfig, LightGBMConfig, TrainConfig
 from model_build.synth import generate
-from model_build.train import train
+from model_build.train_job import train
 
 CLIENTS = 2000
 SEED = 11

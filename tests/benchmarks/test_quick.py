@@ -81,8 +81,8 @@ def test_score_is_measured_at_every_concurrency_without_errors(results):
         assert all(level["errors"] == 0 and level["calls"] > 0 for level in levels)
 
 
-def test_batches_report_rows_per_second_by_size(results):
-    for kind in ("stored", "payload"):
+def test_score_batch_reports_rows_per_second_by_size_in_each_form(results):
+    for kind in ("stored", "payload", "columnar"):
         sizes = results["ours"]["score_batch"][kind]
         assert list(sizes) == ["1", "16", "256", "1000"]
         assert all(entry["rows_per_second"] > 0 for entry in sizes.values())
@@ -112,6 +112,9 @@ def test_absent_optional_baselines_are_skipped_with_a_reason(results):
 def test_ratios_and_the_many_trees_explain_status_are_recorded(results):
     assert results["ratios"]["score_p50_over_empty_call_p50"] > 0
     assert results["ratios"]["rest_pickle_p50_over_score_p50"] > 0
+    for form in ("columnar", "payload"):
+        key = f"score_batch_{form}_rows_per_s_over_encoded_onnxruntime_batch"
+        assert results["ratios"][key] > 0, key
     assert results["ratios"]["mlserver_default_p50_over_score_p50"] is None
     assert results["explain_many_trees"]["status"] == "skipped"
 
@@ -120,6 +123,9 @@ def test_markdown_and_plots_are_written(quick_run):
     text = (quick_run / "results.md").read_text(encoding="utf-8")
     for heading in ("Sequential latency", "Score under load", "Batches", "In process", "Targets"):
         assert heading in text
+    assert "ScoreBatch columnar payloads" in text
+    assert "Score (payload) p50 / empty-call floor | ≤ 1.25" in text
+    assert "Score (stored) p50 / empty-call floor | ≤ 1.15" in text
     for plot in PLOTS:
         path = quick_run / plot
         assert path.stat().st_size > 1000

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from creditscore.v1 import credit_score_pb2 as pb
 from gradio_ui.app import launch
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.formatting import format_percent
 from gradio_ui.settings import UiSettings
+from tests.gradio_ui.contract import contract_labels
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "gradio_ui"
@@ -172,6 +174,12 @@ def test_advisor_journey(
     expect(page.locator("#decision-reasons")).to_contain_text(reasons_fr[0].text)
     expect(page.get_by_role("tab", name="Simulation", exact=True)).to_be_visible()
     expect(page.locator("#search-button")).to_have_text("Rechercher")
+    # The results, re-read in French, show the client's income type with the server's label.
+    found = ui_client.search(pb.SearchClientsRequest(client_id_prefix=str(refused_id))).clients
+    income_type = next(c.income_type for c in found if c.client_id == refused_id)
+    income_fr = contract_labels("fr")[("NAME_INCOME_TYPE", income_type)]
+    assert income_fr != income_type
+    expect(page.locator("#results")).to_contain_text(income_fr)
     _shot(page, "09_decision_fr")
     _open_tab(page, "Pourquoi")
     expect(page.locator("#waterfall .js-plotly-plot")).to_be_visible()

@@ -13,10 +13,15 @@ import pytest
 from model_build.features import build_catalog, build_feature_frame, history_features
 from model_build.features.rows import UNSET_CODE, FeedBuilder, raw_rows_from_records
 from model_build.loader import load_dataset, read_table
-from model_build.onnx_export import CATEGORICAL_INPUT, NUMERIC_INPUT, FeatureSpec, onnx_inputs
+from model_build.model_inputs import (
+    CATEGORICAL_INPUT,
+    NUMERIC_INPUT,
+    FeatureSpec,
+    feature_spec,
+    onnx_inputs,
+)
 from model_build.schema import APPLICATION_TEST, APPLICATION_TRAIN
 from model_build.synth import generate
-from model_build.train import feature_spec
 
 MIN_ROWS = 500
 SINGLE_ROWS = 120  # rows also built one at a time: the server's Score path

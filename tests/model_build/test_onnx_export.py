@@ -15,22 +15,28 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from model_build.onnx_export import (
+from model_build.model_inputs import (
     CATEGORICAL_INPUT,
+    ENCODED_INPUT,
     NUMERIC_INPUT,
     PROBABILITY_OUTPUT,
     FeatureSpec,
-    ParityError,
-    check_parity,
+    category_codes,
     encode_for_lightgbm,
+    encoded_inputs,
+    onnx_inputs,
+    onnx_inputs_from_records,
+)
+from model_build.onnx_export import (
+    ParityError,
+    check_encoded_parity,
+    check_parity,
     export_onnx,
     load_calibration,
     load_feature_spec,
-    make_session,
-    onnx_inputs,
-    onnx_inputs_from_records,
     predict_native,
 )
+from model_build.onnx_sessions import load_encoded_model, make_session
 
 logger = logging.getLogger(__name__)
 
@@ -200,6 +206,13 @@ def model_path(booster: lgb.Booster, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture(scope="module")
+def encoded_path(booster: lgb.Booster, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("encoded")
+    export_onnx(booster, SPEC, CALIBRATION, directory / "model.onnx", directory / "encoded.onnx")
+    return directory / "encoded.onnx"
+
+
+@pytest.fixture(scope="module")
 def scoring_frame(booster: lgb.Booster) -> pd.DataFrame:
     base, _ = synthetic_frame(2000, seed=1)
     return pd.concat(
@@ -214,6 +227,40 @@ def test_parity_on_random_threshold_and_edge_rows(
     max_diff = check_parity(model_path, booster, SPEC, CALIBRATION, scoring_frame)
     # Double precision end to end: only the summation order of the trees may differ.
     assert max_diff < 1e-12
+
+
+def test_the_encoded_model_gives_exactly_the_whole_models_probabilities(
+    model_path: Path, encoded_path: Path, scoring_frame: pd.DataFrame
+) -> None:
+    check_encoded_parity(model_path, encoded_path, SPEC, scoring_frame)
+    (whole,) = make_session(model_path).run([PROBABILITY_OUTPUT], onnx_inputs(scoring_frame, SPEC))
+    (encoded,) = make_session(encoded_path).run(
+        [PROBABILITY_OUTPUT], {ENCODED_INPUT: encoded_inputs(scoring_frame, SPEC)}
+    )
+    np.testing.assert_array_equal(encoded, whole)
+
+
+def test_the_encoded_model_carries_its_spec_and_category_codes(encoded_path: Path) -> None:
+    encoded = load_encoded_model(encoded_path)
+    assert encoded.spec == SPEC
+    assert encoded.codes == category_codes(SPEC)
+    assert encoded.codes["NAME_CONTRACT_TYPE"] == {"Cash loans": 0.0, "Revolving loans": 1.0}
+    (features,) = encoded.session.get_inputs()
+    assert (features.name, features.shape[-1]) == (ENCODED_INPUT, SPEC.encoded_width)
+
+
+def test_the_whole_model_is_not_an_encoded_model(model_path: Path) -> None:
+    with pytest.raises(ValueError, match="not an encoded model"):
+        load_encoded_model(model_path)
+
+
+def test_an_encoded_model_of_another_calibration_fails_parity(
+    model_path: Path, booster: lgb.Booster, scoring_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.onnx"
+    export_onnx(booster, SPEC, (0.7, -0.8), tmp_path / "whole.onnx", other)
+    with pytest.raises(ParityError, match="encoded model differs"):
+        check_encoded_parity(model_path, other, SPEC, scoring_frame)
 
 
 def test_threshold_rows_would_break_float32_comparisons(

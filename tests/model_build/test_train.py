@@ -17,7 +17,7 @@ from model_build.errors import ModelBuildError
 from model_build.features.application import APPLICATION_META
 from model_build.scoring import ScoringModel, score_path
 from model_build.synth import generate
-from model_build.train import train
+from model_build.train_job import train
 
 # Small and fast, but the same code path as the defaults.
 FAST = TrainConfig(
@@ -45,6 +45,7 @@ def test_training_on_synthetic_data_writes_every_artifact(synthetic_model):
     paths: ArtifactPaths = synthetic_model.paths
     for path in (
         paths.onnx,
+        paths.encoded_onnx,
         paths.booster,
         paths.feature_catalog,
         paths.feature_spec,
@@ -65,6 +66,8 @@ def test_model_card_is_the_documented_contract(synthetic_model):
     card = json.loads(paths.model_card.read_text())
     assert card["model_version"] == synthetic_model.model_version
     assert card["onnx_sha256"] == sha256_of(paths.onnx)
+    assert card["encoded_onnx_sha256"] == sha256_of(paths.encoded_onnx)
+    assert card["files"]["encoded_onnx"] == "model_encoded.onnx"
     assert card["data"]["synthetic"] is True
     assert card["data"]["rows"] > 2000
     assert 0 < card["data"]["default_rate"] < 0.2
@@ -149,6 +152,17 @@ def test_tampered_onnx_is_refused_by_scoring(synthetic_model, tmp_path):
     with (copy / "model.onnx").open("ab") as handle:
         handle.write(b"\0")
     with pytest.raises(ModelBuildError, match="SHA-256 differs"):
+        ScoringModel(copy)
+
+
+def test_tampered_encoded_model_is_refused_by_scoring(synthetic_model, tmp_path):
+    import shutil
+
+    copy = tmp_path / "artifacts"
+    shutil.copytree(synthetic_model.paths.root, copy)
+    with (copy / "model_encoded.onnx").open("ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(ModelBuildError, match="encoded_onnx_sha256"):
         ScoringModel(copy)
 
 

@@ -20,7 +20,11 @@ from model_build.schema import APPLICATION_TEST
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROTO_ROOT = REPO_ROOT / "protos"
 GEN_SCRIPT = REPO_ROOT / "scripts" / "gen_protos.py"
-CREDITSCORE_PROTOS = ("creditscore/v1/application.proto", "creditscore/v1/credit_score.proto")
+CREDITSCORE_PROTOS = (
+    "creditscore/v1/application.proto",
+    "creditscore/v1/credit_score.proto",
+    "creditscore/v1/rules.proto",
+)
 
 # Application fields whose name is not the Kaggle column in lower case (they carry a unit).
 RENAMED_COLUMNS = {"OWN_CAR_AGE": "own_car_age_years"}

@@ -26,7 +26,7 @@ import pytest
 from creditscore.v1 import credit_score_pb2_grpc
 from model_build.config import ExportConfig, LightGBMConfig, TrainConfig
 from model_build.synth import generate
-from model_build.train import train
+from model_build.train_job import train
 from server.app import ScoringServer, create_server
 from server.artifacts import ServingArtifacts, load_artifacts
 from server.settings import Settings

@@ -9,7 +9,9 @@ from pathlib import Path
 from google.protobuf.descriptor import FieldDescriptor
 
 from creditscore.v1 import application_pb2
-from server.converters.scoring import APPLICATION_COLUMNS
+from server.converters.insight import application_columns
+
+APPLICATION_COLUMNS = {name: column for column, name in application_columns().items()}
 
 _FIELDS = application_pb2.Application.DESCRIPTOR.fields
 

@@ -11,6 +11,8 @@ import sys
 import grpc
 import numpy as np
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from creditscore.v1 import credit_score_pb2 as pb
 from inference import grpc_service_pb2 as v2
@@ -206,3 +208,50 @@ def test_tritonclient_infer_equals_score(grpc_server: RunningServer, stub, store
     )
     probability = np.asarray(json.loads(result.stdout))
     np.testing.assert_allclose(probability, _scores(stub, ids), rtol=0, atol=1e-12)
+
+
+def _infer_error(v2_stub, feed: dict[str, np.ndarray]) -> str:
+    """The field violations' descriptions of a ModelInfer that must fail, one per line."""
+    with pytest.raises(grpc.RpcError) as caught:
+        v2_stub.ModelInfer(_raw_request(feed))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    status = rpc_status.from_call(caught.value)
+    assert status is not None
+    bad = error_details_pb2.BadRequest()
+    assert status.details[0].Unpack(bad)
+    return "\n".join(v.description for v in bad.field_violations)
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+def test_infinite_numbers_are_invalid_argument_naming_the_feature(
+    v2_stub, stored, serving_artifacts: ServingArtifacts, value: float
+):
+    feed = {k: v.copy() for k, v in stored[1].items()}
+    feed["numeric"][2, 5] = value
+    error = _infer_error(v2_stub, feed)
+    assert f"row 2, feature {serving_artifacts.spec.numeric[5]}" in error
+
+
+def test_raw_columns_follow_their_application_rules(
+    v2_stub, stored, serving_artifacts: ServingArtifacts
+):
+    feed = {k: v.copy() for k, v in stored[1].items()}
+    column = serving_artifacts.spec.numeric.index("AMT_CREDIT")
+    feed["numeric"][0, column] = 1e300
+    assert "feature AMT_CREDIT" in _infer_error(v2_stub, feed)
+
+
+def test_unknown_categories_are_invalid_argument(v2_stub, stored):
+    feed = {k: v.copy() for k, v in stored[1].items()}
+    feed["categorical"][:, 0] = "Astronaut" * 1000
+    details = _infer_error(v2_stub, feed)
+    assert "unknown value" in details and len(details) < 4_000
+
+
+def test_missing_values_stay_allowed(v2_stub, stored):
+    feed = {k: v.copy() for k, v in stored[1].items()}
+    feed["numeric"][:, :] = np.nan
+    feed["categorical"][:, :] = ""
+    response = v2_stub.ModelInfer(_raw_request(feed))
+    probability = np.frombuffer(response.raw_output_contents[0], dtype="<f8")
+    assert np.isfinite(probability).all()

@@ -210,7 +210,7 @@ def test_explains_an_application_payload_like_score_does(
     application = valid_application()
     response = service.explain(pb.ExplainRequest(application=application))
     query_score = service._scorer.score(
-        *service._wire.query(pb.ExplainRequest(application=application))
+        *service._messages.query(pb.ExplainRequest(application=application))
     )
     assert response.score.default_probability == pytest.approx(query_score.probability, abs=1e-15)
     assert not response.score.HasField("client_id")
@@ -576,9 +576,12 @@ def test_search_summaries_hold_the_client_facts(
     assert summary.credit_amount == row["AMT_CREDIT"]
 
 
-def test_page_size_defaults_to_50_and_is_capped_at_500(service: InsightService) -> None:
+def test_page_size_defaults_to_50_and_above_500_is_invalid(service: InsightService) -> None:
     assert len(service.search_clients(pb.SearchClientsRequest()).clients) == 50
-    assert len(service.search_clients(pb.SearchClientsRequest(page_size=10_000)).clients) == 500
+    assert len(service.search_clients(pb.SearchClientsRequest(page_size=500)).clients) == 500
+    with pytest.raises(InvalidArgument) as error:
+        service.search_clients(pb.SearchClientsRequest(page_size=501))
+    assert _violation_fields(error) == ["page_size"]
 
 
 def test_a_page_token_only_continues_the_same_search(service: InsightService) -> None:

@@ -14,9 +14,9 @@ from grpc_status import rpc_status
 from creditscore.v1 import credit_score_pb2 as pb
 from model_build.features.rows import raw_rows_from_records
 from server.artifacts import ServingArtifacts
-from server.converters.scoring import APPLICATION_FIELD_PATHS, ScoringWire
+from server.converters.score_messages import ScoreMessages
 from server.errors import DeadlineExceeded
-from server.scoring import PARALLEL_ROWS, Scorer
+from server.scorer import PARALLEL_ROWS, Scorer
 from tests.server.payloads import application_message, csv_rows, valid_application
 
 TOLERANCE = 1e-6
@@ -183,12 +183,13 @@ def test_server_keeps_serving_after_a_deadline(stub, reference_scores: pd.Series
 def test_scorer_stops_a_batch_once_the_deadline_has_passed(
     serving_artifacts: ServingArtifacts, test_rows: list[dict[str, str]]
 ):
-    scorer = Scorer(serving_artifacts, APPLICATION_FIELD_PATHS)
-    wire = ScoringWire(scorer.codes, scorer.model_version, scorer.threshold)
+    scorer = Scorer(serving_artifacts)
+    messages = ScoreMessages(scorer.codes, scorer.model_version, scorer.threshold)
     request = pb.ScoreBatchRequest(
         requests=[pb.ScoreRequest(application=application_message(r)) for r in test_rows[:3]]
     )
-    queries, rows = wire.batch_request(request.SerializeToString())
+    batch = messages.batch(request)
+    queries, rows = batch.queries, batch.rows
     with pytest.raises(DeadlineExceeded):
         scorer.score_items(queries, rows, time_remaining=lambda: 0.0)
     scores = scorer.score_items(queries, rows, time_remaining=lambda: 5.0)

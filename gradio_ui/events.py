@@ -1,4 +1,4 @@
-"""The app's event handlers: Gradio inputs in, {component name: update} out."""
+"""The app's event handlers: Gradio inputs in, {component name: update} out, via actions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from gradio_ui import handlers as h
+from gradio_ui import actions
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.layout import Ui, choice_lists
 from gradio_ui.settings import Language, UiSettings
@@ -19,7 +19,7 @@ __all__ = [
     "CLIENT_PARTS",
     "MODEL_PARTS",
     "SEARCH_PARTS",
-    "Callbacks",
+    "EventHandlers",
     "SearchState",
     "Updates",
     "merge_updates",
@@ -74,13 +74,13 @@ SEARCH_PARTS = ("results", "search_status", "previous", "next", "search_state")
 class SearchState:
     """The last search: its form, the token of each page visited, the page shown."""
 
-    query: h.SearchQuery
+    query: actions.SearchQuery
     tokens: tuple[str, ...] = ("",)
     index: int = 0
     next_token: str = ""
 
 
-class Callbacks:
+class EventHandlers:
     """The event handlers of one app: Gradio inputs in, {component name: update} out."""
 
     def __init__(self, ui: Ui, client: CreditScoreClient, settings: UiSettings) -> None:
@@ -90,19 +90,19 @@ class Callbacks:
 
     def _safely(
         self, call: Callable[[], Any], language: Language, client_id: int | None = None
-    ) -> h.Outcome[Any]:
-        return h.run_safely(
+    ) -> actions.Outcome[Any]:
+        return actions.run_safely(
             call, language=language, address=self.settings.server_address, client_id=client_id
         )
 
     # --- App and model ---
 
     def model_updates(self, language: Language) -> Updates:
-        outcome = self._safely(lambda: h.model_overview(self.client, language), language)
+        outcome = self._safely(lambda: actions.model_overview(self.client, language), language)
         view = outcome.value
         if view is None:
             return {"banner": outcome.banner}
-        contracts, incomes = h.filter_choices(view.model, language)
+        contracts, incomes = actions.filter_choices(view.model)
         synthetic = view.model.training_data.synthetic
         return {
             "banner": "",
@@ -118,7 +118,7 @@ class Callbacks:
 
     def _search_page(self, state: SearchState, language: Language) -> Updates:
         outcome = self._safely(
-            lambda: h.search_clients(
+            lambda: actions.search_clients(
                 self.client,
                 self.settings,
                 state.query,
@@ -151,7 +151,7 @@ class Callbacks:
         band: str,
         order: str,
     ) -> Updates:
-        query = h.SearchQuery(
+        query = actions.SearchQuery(
             client_id_prefix=prefix or "",
             contract_types=tuple(contracts or ()),
             income_types=tuple(incomes or ()),
@@ -187,7 +187,7 @@ class Callbacks:
 
     # --- One client ---
 
-    def _client_updates(self, view: h.ClientView, language: Language) -> Updates:
+    def _client_updates(self, view: actions.ClientView, language: Language) -> Updates:
         all_sections = t(language, "profile.all_sections")
         missing = int(view.profile["missing"].sum())
         return {
@@ -210,7 +210,7 @@ class Callbacks:
             ),
             "profile_search": "",
             "profile_missing": False,
-            "profile_table": h.profile_display(view.profile, language),
+            "profile_table": actions.profile_display(view.profile, language),
             "profile_summary": t(
                 language, "profile.summary", count=len(view.profile), missing=missing
             ),
@@ -225,19 +225,19 @@ class Callbacks:
             "whatif_goods": view.whatif.goods_price,
             "whatif_income": view.whatif.income,
             "whatif_coborrower": 0,
-            "whatif_term": h.term_text(view.whatif.credit, view.whatif.annuity, language),
+            "whatif_term": actions.term_text(view.whatif.credit, view.whatif.annuity, language),
             "whatif_result": "",
             "whatif_md": "",
             "whatif_chart": gr.update(value=None, visible=False),
         }
 
     def open_client(self, language: Language, raw_id: object) -> Updates:
-        outcome = self._safely(lambda: h.parse_client_id(raw_id, language), language)
+        outcome = self._safely(lambda: actions.parse_client_id(raw_id, language), language)
         if outcome.value is None:
             return {"banner": outcome.banner}
         client_id = outcome.value
         loaded = self._safely(
-            lambda: h.load_client(self.client, self.settings, client_id, language),
+            lambda: actions.load_client(self.client, self.settings, client_id, language),
             language,
             client_id,
         )
@@ -259,16 +259,16 @@ class Callbacks:
     ) -> Updates:
         if rows is None or rows.empty:
             return {}
-        kept = h.filter_profile(rows, section, text, bool(missing_only))
-        return {"profile_table": h.profile_display(kept, language)}
+        kept = actions.filter_profile(rows, section, text, bool(missing_only))
+        return {"profile_table": actions.profile_display(kept, language)}
 
     def compare(
         self, language: Language, client_id: int | None, features: list[str] | None
     ) -> Updates:
         if client_id is None:
-            return {"banner": h.banner_for(t(language, "error.no_client"))}
+            return {"banner": actions.banner_for(t(language, "error.no_client"))}
         outcome = self._safely(
-            lambda: h.compare_features(self.client, client_id, features or [], language),
+            lambda: actions.compare_features(self.client, client_id, features or [], language),
             language,
             client_id,
         )
@@ -294,10 +294,10 @@ class Callbacks:
         coborrower: float | None,
     ) -> Updates:
         if client_id is None:
-            return {"banner": h.banner_for(t(language, "error.no_client"))}
-        inputs = h.WhatIfInputs(credit, annuity, goods, income, coborrower)
+            return {"banner": actions.banner_for(t(language, "error.no_client"))}
+        inputs = actions.WhatIfInputs(credit, annuity, goods, income, coborrower)
         outcome = self._safely(
-            lambda: h.run_whatif(self.client, self.settings, client_id, inputs, language),
+            lambda: actions.run_whatif(self.client, self.settings, client_id, inputs, language),
             language,
             client_id,
         )
@@ -315,7 +315,7 @@ class Callbacks:
         if client_id is None:
             return {}
         outcome = self._safely(
-            lambda: h.stored_whatif(self.client, client_id, language), language, client_id
+            lambda: actions.stored_whatif(self.client, client_id, language), language, client_id
         )
         if outcome.value is None:
             return {"banner": outcome.banner}
@@ -327,14 +327,14 @@ class Callbacks:
             "whatif_goods": d.goods_price,
             "whatif_income": d.income,
             "whatif_coborrower": 0,
-            "whatif_term": h.term_text(d.credit, d.annuity, language),
+            "whatif_term": actions.term_text(d.credit, d.annuity, language),
             "whatif_result": "",
             "whatif_md": "",
             "whatif_chart": gr.update(value=None, visible=False),
         }
 
     def term(self, language: Language, credit: float | None, annuity: float | None) -> Updates:
-        return {"whatif_term": h.term_text(credit, annuity, language)}
+        return {"whatif_term": actions.term_text(credit, annuity, language)}
 
     # --- Language ---
 
@@ -352,7 +352,7 @@ class Callbacks:
         if state is not None:
             parts.append(self._search_page(state, language))
         else:
-            parts.append({"results": h.results_table([], 0.5, 0.0, language)})
+            parts.append({"results": actions.empty_results(language)})
         if client_id is not None:
             parts.append(self.open_client(language, client_id))
         for part in parts:

@@ -1,4 +1,5 @@
-"""Scoring of stored clients and application payloads: the domain behind Score and ScoreBatch."""
+"""The Scorer: stored clients and application rows to probabilities and decisions, the domain
+behind Score, ScoreBatch and Explain's score (no protobuf here)."""
 
 from __future__ import annotations
 
@@ -92,6 +93,8 @@ class ApplicationRows:
     codes: np.ndarray
     non_finite: tuple[tuple[int, str], ...] = ()
     unknown: Mapping[tuple[int, str], str] = field(default_factory=dict)
+    # Start of the field paths in errors: where the rows came from in the request.
+    prefix: str = "application."
 
     def __len__(self) -> int:
         return len(self.numeric)
@@ -132,18 +135,12 @@ class BatchScores:
 class Scorer:
     """Scores queries with the served model; immutable, shared by every call."""
 
-    def __init__(
-        self,
-        artifacts: ServingArtifacts,
-        field_paths: Mapping[str, str],
-        parallel_runs: int = 1,
-    ) -> None:
-        """``field_paths`` maps a Kaggle column to its field path in errors;
-        ``parallel_runs``: onnxruntime runs a large batch is split between, each on one
+    def __init__(self, artifacts: ServingArtifacts, parallel_runs: int = 1) -> None:
+        """``parallel_runs``: onnxruntime runs a large batch is split between, each on one
         thread so that every row's score is the one Score gives it."""
         self.artifacts = artifacts
         self.codes = artifacts.feed_builder.codes
-        self.validator = ApplicationValidator(self.codes, field_paths)
+        self.validator = ApplicationValidator(self.codes)
         self.threshold = artifacts.threshold
         self.model_version = artifacts.model_version
         # Stored clients by id, sorted, for vectorised lookups.
@@ -197,7 +194,9 @@ class Scorer:
             return None
         one = _one_row(rows, query.application_row)
         if one.non_finite or one.unknown or self.validator.any_broken(one.numeric, one.codes):
-            found = self.validator.violations(one.numeric, one.codes, one.non_finite, one.unknown)
+            found = self.validator.violations(
+                one.numeric, one.codes, one.non_finite, one.unknown, one.prefix
+            )
             raise InvalidArgument(found[0])
         return one
 
@@ -266,7 +265,7 @@ class Scorer:
     ) -> dict[int, list[FieldViolation]]:
         if has_application.all():
             return self.validator.violations(
-                rows.numeric, rows.codes, rows.non_finite, rows.unknown
+                rows.numeric, rows.codes, rows.non_finite, rows.unknown, rows.prefix
             )
         # Rows of items without an application are blank: leave them out.
         applications = np.flatnonzero(has_application)
@@ -276,6 +275,7 @@ class Scorer:
             rows.codes[applications],
             [(position[r], c) for r, c in rows.non_finite if r in position],
             {(position[r], c): v for (r, c), v in rows.unknown.items() if r in position},
+            rows.prefix,
         )
         return {int(applications[k]): violations for k, violations in found.items()}
 
@@ -361,6 +361,7 @@ def _one_row(rows: ApplicationRows, row: int) -> ApplicationRows:
         rows.codes[row : row + 1],
         tuple((0, c) for r, c in rows.non_finite if r == row),
         {(0, c): v for (r, c), v in rows.unknown.items() if r == row},
+        rows.prefix,
     )
 
 

@@ -1,4 +1,4 @@
-"""LightGBM training: stratified K-fold CV with early stopping, final fit, Platt calibration."""
+"""LightGBM fitting: stratified K-fold CV with early stopping, final fit, Platt calibration."""
 
 from __future__ import annotations
 

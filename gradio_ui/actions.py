@@ -1,4 +1,4 @@
-"""Entry points of the app's events: advisor's inputs in, what to show out (no Gradio here)."""
+"""What the advisor can do: the advisor's inputs in, what to show out (no Gradio here)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from gradio_ui import charts
+from gradio_ui.categories import Categories
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.compare_charts import comparison_figure
 from gradio_ui.errors import InputError, Outcome, error_message, run_safely
@@ -16,6 +17,7 @@ from gradio_ui.model_view import ModelView, model_overview
 from gradio_ui.search import (
     SearchQuery,
     SearchView,
+    empty_results,
     filter_choices,
     results_table,
     search_clients,
@@ -55,6 +57,7 @@ __all__ = [
     "WhatIfView",
     "banner_for",
     "compare_features",
+    "empty_results",
     "error_message",
     "filter_choices",
     "filter_profile",
@@ -118,10 +121,11 @@ def compare_features(
     if not features:
         raise InputError(t(language, "compare.empty"))
     response = client.compare(client_id, features, language)
+    categories = Categories.of(client.model_info(language))
     return CompareView(
         groups_markdown=peer_groups_markdown(response, language),
-        figure=comparison_figure(response.comparisons, language),
-        markdown=position_markdown(response, language),
+        figure=comparison_figure(response.comparisons, language, categories),
+        markdown=position_markdown(response, language, categories),
     )
 
 

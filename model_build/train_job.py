@@ -1,4 +1,4 @@
-"""The training job: data → features → CV LightGBM → threshold → ONNX + explanation artifacts."""
+"""The training job (`model_build train`): data → features → CV LightGBM → threshold → artifacts."""
 
 from __future__ import annotations
 
@@ -24,20 +24,15 @@ from model_build.features import (
     build_feature_frame,
     history_features,
 )
+from model_build.lightgbm_training import Calibration, cross_validate, fit_final, fit_platt
 from model_build.loader import Dataset, OrphanPolicy, load_dataset
 from model_build.metrics import Evaluation, evaluate
-from model_build.onnx_export import (
-    FeatureSpec,
-    check_parity,
-    encode_for_lightgbm,
-    export_onnx,
-    make_session,
-    predict_onnx,
-)
+from model_build.model_inputs import FeatureSpec, encode_for_lightgbm, feature_spec
+from model_build.onnx_export import check_encoded_parity, check_parity, export_onnx
+from model_build.onnx_sessions import make_session, predict_onnx
 from model_build.progress import Stages
 from model_build.report import Importance, ReportInputs, write_report
 from model_build.threshold import cost_curve
-from model_build.training import Calibration, cross_validate, fit_final, fit_platt
 
 __all__ = ["TrainResult", "train"]
 
@@ -139,17 +134,6 @@ def train(
     return TrainResult(paths, evaluation, card["model_version"], parity, booster.num_trees())
 
 
-def feature_spec(catalog: FeatureCatalog) -> FeatureSpec:
-    """The ONNX / LightGBM input layout implied by the feature catalog, in catalog order."""
-    numeric = tuple(f.name for f in catalog.features if f.kind == "numeric")
-    categorical = {f.name: tuple(f.vocabulary) for f in catalog.features if f.kind == "categorical"}
-    return FeatureSpec(
-        numeric=numeric,
-        categorical=categorical,
-        feature_order=tuple(f.name for f in catalog.features),
-    )
-
-
 def global_importance(
     booster: lgb.Booster,
     encoded: pd.DataFrame,
@@ -208,9 +192,10 @@ def _export(
     config: TrainConfig,
 ) -> float:
     pair = (calibration.slope, calibration.intercept)
-    export_onnx(booster, spec, pair, paths.onnx)
+    export_onnx(booster, spec, pair, paths.onnx, paths.encoded_onnx)
     pool = train_frame if test_frame is None else pd.concat([train_frame, test_frame])
     rows = pool.sample(n=min(config.export.parity_rows, len(pool)), random_state=config.seed)
+    check_encoded_parity(paths.onnx, paths.encoded_onnx, spec, rows)
     return check_parity(paths.onnx, booster, spec, pair, rows, config.export.parity_tolerance)
 
 
@@ -272,9 +257,11 @@ def _model_card(
     parity: float,
 ) -> dict[str, Any]:
     onnx_sha = sha256_of(paths.onnx)
+    encoded_sha = sha256_of(paths.encoded_onnx)
     version_source = "|".join(
         [
             onnx_sha,
+            encoded_sha,
             sha256_of(paths.booster),
             json.dumps(asdict(config), sort_keys=True),
             repr(evaluation.threshold),
@@ -334,9 +321,11 @@ def _model_card(
             {"feature": i.feature, "mean_abs_shap": i.mean_abs_shap} for i in importance
         ],
         "onnx_sha256": onnx_sha,
+        "encoded_onnx_sha256": encoded_sha,
         "onnx_parity_max_abs_diff": parity,
         "files": {
             "onnx": paths.onnx.name,
+            "encoded_onnx": paths.encoded_onnx.name,
             "lightgbm_model": paths.booster.name,
             "feature_catalog": paths.feature_catalog.name,
             "feature_spec": paths.feature_spec.name,
@@ -349,6 +338,12 @@ def _model_card(
 
 def clear_artifacts(paths: ArtifactPaths) -> None:
     """Remove a previous build's files so a failed build cannot leave a mixed directory."""
-    for path in (paths.onnx, paths.model_card, paths.client_book, paths.history):
+    for path in (
+        paths.onnx,
+        paths.encoded_onnx,
+        paths.model_card,
+        paths.client_book,
+        paths.history,
+    ):
         path.unlink(missing_ok=True)
     shutil.rmtree(paths.report_dir, ignore_errors=True)
