@@ -52,8 +52,15 @@ class ApplicationReader:
             {value: k for k, value in enumerate(column)} for column in codes.values
         )
 
-    def messages(self, applications: Sequence[application_pb2.Application]) -> ApplicationRows:
-        """Rows of typed Application messages (an empty message is a row of missing values).
+    def messages(
+        self,
+        applications: Sequence[application_pb2.Application],
+        positions: Sequence[int] | None = None,
+        count: int | None = None,
+    ) -> ApplicationRows:
+        """Rows of typed Application messages (an empty message is a row of missing values);
+        with ``positions``, application k is row ``positions[k]`` of ``count`` rows and the
+        other rows are missing values.
 
         One walk of each message's set fields (ListFields) into Python lists, then one array
         per matrix: numpy calls cost more than the walk for a single row.
@@ -87,7 +94,9 @@ class ApplicationReader:
         numeric = np.array(numbers, dtype=np.float64).reshape(-1, len(blank_numbers))
         codes = np.array(categories, dtype=np.int16).reshape(-1, len(blank_codes))
         non_finite = _non_finite(numeric, suspects, applications) if suspects else ()
-        return ApplicationRows(numeric, codes, non_finite, unknown)
+        if positions is None:
+            return ApplicationRows(numeric, codes, non_finite, unknown)
+        return _placed(ApplicationRows(numeric, codes, non_finite, unknown), positions, count)
 
     def columns(
         self, columns: credit_score_pb2.ApplicationColumns
@@ -177,6 +186,21 @@ class ApplicationReader:
                 for row in np.flatnonzero(raw == position).tolist():
                     unknown[(row, RAW_CATEGORICAL_COLUMNS[j])] = quoted
         return table[raw]
+
+
+def _placed(rows: ApplicationRows, positions: Sequence[int], count: int | None) -> ApplicationRows:
+    """``rows`` moved to ``positions`` among ``count`` rows of missing values."""
+    total = len(positions) if count is None else count
+    numeric = np.full((total, rows.numeric.shape[1]), np.nan)
+    codes = np.full((total, rows.codes.shape[1]), UNSET_CODE, dtype=np.int16)
+    numeric[positions] = rows.numeric
+    codes[positions] = rows.codes
+    return ApplicationRows(
+        numeric,
+        codes,
+        tuple((positions[r], c) for r, c in rows.non_finite),
+        {(positions[r], c): v for (r, c), v in rows.unknown.items()},
+    )
 
 
 def _non_finite(

@@ -82,8 +82,11 @@ class ScoreMessages:
         has_client = np.fromiter((r.HasField("client_id") for r in items), bool, len(items))
         has_application = np.fromiter((r.HasField("application") for r in items), bool, len(items))
         client_ids = np.fromiter((r.client_id for r in items), np.int64, len(items))
-        # Items without an application read as rows of missing values, which nothing scores.
-        rows = self._reader.messages([r.application for r in items])
+        # Items without an application keep a row of missing values, which nothing scores.
+        with_application = np.flatnonzero(has_application).tolist()
+        rows = self._reader.messages(
+            [items[k].application for k in with_application], with_application, len(items)
+        )
         return BatchRequest(
             ScoreQueries(client_ids, has_client, has_application), rows, columnar=False
         )
@@ -100,9 +103,9 @@ class ScoreMessages:
             return pb.ScoreBatchResponse(
                 request_id=request_id, results=errors, columns=self._columns(scores)
             )
-        return pb.ScoreBatchResponse(
-            request_id=request_id, results=self._results(batch.queries, scores, errors)
-        )
+        response = pb.ScoreBatchResponse(request_id=request_id)
+        self._results(batch.queries, scores, errors, response)
+        return response
 
     def _columns(self, scores: BatchScores) -> pb.ScoreColumns:
         probabilities = scores.probabilities
@@ -123,31 +126,31 @@ class ScoreMessages:
         queries: ScoreQueries,
         scores: BatchScores,
         errors: list[pb.ScoreBatchResult],
-    ) -> list[pb.ScoreBatchResult]:
+        response: pb.ScoreBatchResponse,
+    ) -> None:
+        """Each item's result, added to ``response`` in place: filling the library's own
+        sub-messages costs half of building each one and copying it in."""
         failed = {result.index: result for result in errors}
-        results = []
+        add = response.results.add
         threshold, version = self._threshold, self._model_version
         refuse, approve = pb.DECISION_REFUSE, pb.DECISION_APPROVE
-        for index, (probability, known, client) in enumerate(
-            zip(
-                scores.probabilities.tolist(),
-                queries.has_client.tolist(),
-                queries.client_ids.tolist(),
-                strict=True,
-            )
-        ):
+        items = zip(
+            scores.probabilities.tolist(),
+            queries.has_client.tolist(),
+            queries.client_ids.tolist(),
+            strict=True,
+        )
+        for index, (probability, known, client) in enumerate(items):
             if index in failed:
-                results.append(failed[index])
+                add().CopyFrom(failed[index])
                 continue
-            score = pb.ScoreResult(
-                client_id=client if known else None,
-                default_probability=probability,
-                decision=refuse if probability >= threshold else approve,
-                threshold=threshold,
-                model_version=version,
-            )
-            results.append(pb.ScoreBatchResult(index=index, score=score))
-        return results
+            score = add(index=index).score
+            if known:
+                score.client_id = client
+            score.default_probability = probability
+            score.decision = refuse if probability >= threshold else approve
+            score.threshold = threshold
+            score.model_version = version
 
 
 def score_result_message(result: ScoreResult) -> pb.ScoreResult:
