@@ -45,6 +45,26 @@ class Settings:
     # row's score equals Score's): a large batch then uses every core. 1 suits many
     # concurrent batch callers.
     batch_threads: int = field(default_factory=lambda: len(os.sched_getaffinity(0)))
+    # TLS: the server's certificate chain and key (PEM); with a client CA, client
+    # certificates are required and verified (mTLS).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
+    # Plaintext on an address other than loopback only when told so.
+    insecure: bool = False
+    # Callers and their roles (server.security); without it the server starts only with
+    # no_auth (local demos and benchmarks).
+    credentials_file: Path | None = None
+    no_auth: bool = False
+    # Server reflection is off unless asked for.
+    reflection: bool = False
+    # On SIGTERM: seconds of health NOT_SERVING while still serving, so that load balancers
+    # stop sending, before new calls are refused and the grace period starts.
+    drain_seconds: float = 5.0
+    # Per caller: calls in progress at once, and calls per second (a token bucket with a
+    # burst of one second's worth); beyond either, RESOURCE_EXHAUSTED with RetryInfo.
+    caller_max_in_flight: int = 64
+    caller_max_rate: float = 2000.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.port < 65536:
@@ -104,7 +124,21 @@ def parse_settings(
         log_level=str(args.log_level).upper(),
         log_calls=_flag(args.log_calls, "--log-calls"),
         batch_threads=_whole(args.batch_threads, "--batch-threads"),
+        tls_cert=_path(args.tls_cert),
+        tls_key=_path(args.tls_key),
+        tls_client_ca=_path(args.tls_client_ca),
+        insecure=_flag(args.insecure, "--insecure"),
+        credentials_file=_path(args.credentials),
+        no_auth=_flag(args.no_auth, "--no-auth"),
+        reflection=_flag(args.reflection, "--reflection"),
+        drain_seconds=_real(args.drain_seconds, "--drain-seconds"),
+        caller_max_in_flight=_whole(args.caller_max_in_flight, "--caller-max-in-flight"),
+        caller_max_rate=_real(args.caller_max_rate, "--caller-max-rate"),
     )
+
+
+def _path(value: object) -> Path | None:
+    return Path(str(value)) if value else None
 
 
 def _whole(value: str | int, flag: str) -> int:
@@ -174,6 +208,40 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         "--batch-threads",
         default=env("BATCH_THREADS", len(os.sched_getaffinity(0))),
         help="parallel model runs for large ScoreBatch calls (default: the usable cores)",
+    )
+    parser.add_argument("--tls-cert", default=env("TLS_CERT", None), help="server certificate (PEM)")
+    parser.add_argument("--tls-key", default=env("TLS_KEY", None), help="server private key (PEM)")
+    parser.add_argument(
+        "--tls-client-ca",
+        default=env("TLS_CLIENT_CA", None),
+        help="CA of client certificates: requires and verifies them (mTLS)",
+    )
+    for name, help_text in (
+        ("insecure", "allow plaintext on an address other than loopback"),
+        ("no-auth", "serve without a credentials file: anyone may call (local demos only)"),
+        ("reflection", "serve gRPC server reflection"),
+    ):
+        parser.add_argument(
+            f"--{name}",
+            nargs="?",
+            const=True,
+            default=env(name.upper().replace("-", "_"), False),
+            help=help_text,
+        )
+    parser.add_argument(
+        "--credentials",
+        default=env("CREDENTIALS", None),
+        help="callers and their roles (python -m server.security mint-token writes it)",
+    )
+    parser.add_argument(
+        "--drain-seconds", default=env("DRAIN_SECONDS", defaults["drain_seconds"].default)
+    )
+    parser.add_argument(
+        "--caller-max-in-flight",
+        default=env("CALLER_MAX_IN_FLIGHT", defaults["caller_max_in_flight"].default),
+    )
+    parser.add_argument(
+        "--caller-max-rate", default=env("CALLER_MAX_RATE", defaults["caller_max_rate"].default)
     )
     parser.add_argument("--log-level", default=env("LOG_LEVEL", defaults["log_level"].default))
     parser.add_argument(
