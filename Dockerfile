@@ -24,10 +24,18 @@ USER app
 WORKDIR /home/app
 # NUMBA_CACHE_DIR: the compiled kernels are cached in a directory the app user can write
 # (site-packages is read-only to it), so that restarts skip compilation.
+# Secure by default: the server listens on every interface only with TLS and a credentials
+# file, mounted read-only at /secrets (made with `python -m server.security certificates` and
+# `python -m server.security mint-token`); without them it refuses to start. Add
+# CREDITSCORE_TLS_CLIENT_CA=/secrets/ca.pem to require client certificates (mTLS).
 ENV CREDITSCORE_ARTIFACTS=/artifacts \
     CREDITSCORE_HOST=0.0.0.0 \
     CREDITSCORE_PORT=50051 \
+    CREDITSCORE_TLS_CERT=/secrets/server.pem \
+    CREDITSCORE_TLS_KEY=/secrets/server.key \
+    CREDITSCORE_CREDENTIALS=/secrets/credentials.json \
     NUMBA_CACHE_DIR=/home/app/.cache/numba
 EXPOSE 50051
-# The scoring server; its artifacts (from `python -m model_build train`) are mounted at /artifacts.
+# The scoring server; its artifacts (from `python -m model_build train`) are mounted at /artifacts:
+#   docker run -v $PWD/artifacts:/artifacts:ro -v $PWD/secrets:/secrets:ro -p 50051:50051 IMAGE
 ENTRYPOINT ["python", "-m", "server"]

@@ -1,10 +1,10 @@
 """The floor: a gRPC server with one empty unary method, as the scoring server is configured.
 
-``python -m benchmarks.floor_server --port P`` serves ``/benchmarks.Floor/Empty`` (bytes in,
-empty bytes out, no protobuf) and the standard health service, with the scoring server's
-defaults (python -m server): a thread pool of 8 workers, at most 256 calls in progress and
-32 MiB messages. The difference between a Score call and an Empty call is what our server
-adds over gRPC itself.
+``python -m benchmarks.floor_server --port P [--tls-cert PEM --tls-key PEM]`` serves
+``/benchmarks.Floor/Empty`` (bytes in, empty bytes out, no protobuf) and the standard health
+service, with the scoring server's defaults (python -m server): a thread pool of 8 workers, at
+most 256 calls in progress and 32 MiB messages. The difference between a Score call and an
+Empty call is what our server adds over gRPC itself.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import argparse
 import signal
 import sys
 from concurrent import futures
+from pathlib import Path
 from types import FrameType
 
 import grpc
@@ -36,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.floor_server")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--worker-threads", type=int, default=WORKER_THREADS)
+    # TLS like the scoring server's --tls-cert/--tls-key: the floor of calls over TLS.
+    parser.add_argument("--tls-cert", type=Path, default=None)
+    parser.add_argument("--tls-key", type=Path, default=None)
     args = parser.parse_args(argv)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=args.worker_threads),
@@ -53,7 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     health_servicer = health.HealthServicer()
     health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    if server.add_insecure_port(f"127.0.0.1:{args.port}") == 0:
+    address = f"127.0.0.1:{args.port}"
+    if args.tls_cert and args.tls_key:
+        pair = (args.tls_key.read_bytes(), args.tls_cert.read_bytes())
+        port = server.add_secure_port(address, grpc.ssl_server_credentials([pair]))
+    else:
+        port = server.add_insecure_port(address)
+    if port == 0:
         print(f"error: cannot listen on 127.0.0.1:{args.port}", file=sys.stderr)
         return 1
 

@@ -88,6 +88,11 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
         ),
         "score_batch_payload_rows_per_s_over_best_onnxruntime_batch": _div(payload_rows, best_ort),
         "explain_p50_ms": _get(ours, "explain", "latency", "p50_ms"),
+        # Both over TLS, in turns; the token is checked on every Score call.
+        "tls_score_p50_over_tls_empty_call_p50": _div(
+            _get(results, "tls", "score_stored", "latency", "p50_ms"),
+            _get(results, "tls", "empty_call", "latency", "p50_ms"),
+        ),
         "explain_p50_ms_many_trees": _get(results, "explain_many_trees", "latency", "p50_ms"),
     }
 
@@ -173,6 +178,7 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(_latency_row("baseline: REST + pickle (FastAPI)", rest, floor))
     for config, entry in (_get(results, "baselines", "mlserver", "configs") or {}).items():
         lines.append(_latency_row(f"baseline: MLServer {config}", entry.get("single"), floor))
+    lines += _tls_table(results.get("tls"))
     lines += _load_table(ours)
     lines += _batch_table(ours)
     lines += _inprocess_table(results.get("inprocess", {}))
@@ -180,6 +186,23 @@ def markdown(results: dict[str, Any]) -> str:
     lines += _skipped(results.get("baselines", {}))
     lines += _targets(results)
     return "\n".join(lines) + "\n"
+
+
+def _tls_table(tls: dict[str, Any] | None) -> list[str]:
+    lines = ["", "## Over TLS (ms), one call at a time", ""]
+    if not tls or tls.get("status") != "measured":
+        reason = tls.get("reason", "not run") if tls else "not run"
+        return [*lines, f"Skipped: {reason}."]
+    floor = _get(tls, "empty_call", "latency", "p50_ms")
+    return [
+        *lines,
+        f"{tls['description']}; a Score without a token: {tls['score_without_token']}.",
+        "",
+        "| call | p50 | p90 | p99 | p99.9 | n | p50 / floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        _latency_row("floor over TLS: empty unary call", tls.get("empty_call"), floor),
+        _latency_row("Score (stored client) over TLS + token", tls.get("score_stored"), floor),
+    ]
 
 
 def _load_table(ours: dict[str, Any]) -> list[str]:
@@ -323,6 +346,12 @@ def _targets(results: dict[str, Any]) -> list[str]:
             "score_batch_stored_rows_per_s_over_onnxruntime_batch",
             "≥",
             0.7,
+        ),
+        (
+            "Score (stored) over TLS + token p50 / empty-call floor over TLS",
+            "tls_score_p50_over_tls_empty_call_p50",
+            "≤",
+            1.3,
         ),
         ("Explain p50 ms (shipped model)", "explain_p50_ms", "≤", 5.0),
         ("Explain p50 ms (many-trees model)", "explain_p50_ms_many_trees", "≤", 5.0),

@@ -22,6 +22,7 @@ from benchmarks.machine import load_average, machine_info
 from benchmarks.ours import fetch_applications, measure_explain, measure_ours
 from benchmarks.plan import FULL, QUICK, Plan
 from benchmarks.processes import HOST, Service, free_port, grpc_ready, start_service
+from benchmarks.tls import measure_tls
 from benchmarks.workload import load_workload
 
 __all__ = ["RunOptions", "run"]
@@ -48,7 +49,10 @@ class RunOptions:
 def _start_server(artifacts: Path, log_dir: Path, name: str) -> tuple[Service, int]:
     port = free_port()
     command = [sys.executable, "-m", "server", "--artifacts", str(artifacts)]
-    command += ["--host", HOST, "--port", str(port), "--log-level", "WARNING"]
+    # Plaintext without callers: the TLS section measures TLS with a bearer token.
+    command += ["--host", HOST, "--port", str(port), "--log-level", "WARNING", "--no-auth"]
+    # One anonymous caller on loopback; the per-caller limits would cap the load being measured.
+    command += ["--no-auth", "--caller-max-in-flight", "1000000", "--caller-max-rate", "1e9"]
     return start_service(name, command, log_dir, grpc_ready(port), timeout_seconds=180), port
 
 
@@ -93,6 +97,8 @@ def run(options: RunOptions) -> dict[str, Any]:
     finally:
         server.stop()
         floor.stop()
+    logger.info("TLS with a bearer token")
+    results["tls"] = measure_tls(options.artifacts, workload, plan, logs)
     results["explain_many_trees"] = _many_trees(options, plan, logs)
 
     results["inprocess"] = measure_inprocess(workload, plan)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import hmac
+import asyncio
 import logging
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import gradio as gr
 import pandas as pd
+from starlette.middleware import Middleware
 
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.events import CLIENT_PARTS, MODEL_PARTS, SEARCH_PARTS, EventHandlers, Updates
+from gradio_ui.guard import AccessGuard
 from gradio_ui.layout import CSS, Ui, build_layout
+from gradio_ui.lockout import LoginLockout
+from gradio_ui.passwords import PasswordChecker
 from gradio_ui.sections import PROFILE_COLUMNS
+from gradio_ui.sessions import SessionStore
 from gradio_ui.settings import Language, UiSettings
 from gradio_ui.texts import t
 
@@ -22,15 +28,15 @@ __all__ = ["build_app", "check_credentials", "launch"]
 logger = logging.getLogger(__name__)
 
 
-def check_credentials(users: Sequence[tuple[str, str]]) -> Callable[[str, str], bool]:
-    """Gradio's auth callable: constant-time comparison against the configured users."""
-    known = {user: password for user, password in users}
+def check_credentials(users: Sequence[tuple[str, str]]) -> Callable[[str, str], Awaitable[bool]]:
+    """Gradio's auth callable: the password against the user's argon2id hash (and against a
+    dummy hash for an unknown user, so that timing does not tell who exists)."""
+    checker = PasswordChecker(dict(users))
 
-    def check(user: str, password: str) -> bool:
-        expected = known.get(user)
-        # Compare even for an unknown user, so timing does not reveal which users exist.
-        ok = hmac.compare_digest(password.encode(), (expected or "\0").encode())
-        return expected is not None and ok
+    async def check(user: str, password: str) -> bool:
+        # argon2 spends a tenth of a second of CPU by design: in a thread, so that the other
+        # advisors' requests do not wait on the event loop.
+        return await asyncio.to_thread(checker.verify, user, password)
 
     return check
 
@@ -44,14 +50,20 @@ def _resolve(ui: Ui, updates: Updates) -> dict[Any, Any]:
     return resolved
 
 
+# An EventHandlers method, unbound: it runs on the handlers of the advisor who triggered it.
+Method = Callable[..., Updates]
+
+
 def _bind(
-    ui: Ui, names: Sequence[str], fn: Callable[..., Updates]
+    ui: Ui, calls: EventHandlers, names: Sequence[str], method: Method
 ) -> tuple[Callable[..., dict[Any, Any]], list[Any]]:
-    """A Gradio handler returning {component: update} from one returning {name: update}."""
+    """A Gradio handler returning {component: update} from a method returning {name: update};
+    the server is called in the name of the logged-in advisor."""
     outputs = [ui[name] for name in names]
 
-    def handler(*args: Any) -> dict[Any, Any]:
-        return _resolve(ui, fn(*args))
+    # Gradio fills a positional parameter annotated gr.Request before the inputs.
+    def handler(request: gr.Request, *args: Any) -> dict[Any, Any]:
+        return _resolve(ui, method(calls.for_advisor(request.username), *args))
 
     return handler, outputs
 
@@ -77,24 +89,24 @@ def _wire(ui: Ui, calls: EventHandlers) -> None:
     search_names = ("banner", *SEARCH_PARTS)
     client_names = ("banner", *CLIENT_PARTS)
 
-    handler, outputs = _bind(ui, search_names, calls.search)
+    handler, outputs = _bind(ui, calls, search_names, EventHandlers.search)
     for trigger in (ui["search"].click, ui["client_id"].submit):
         trigger(handler, [lang, *form], outputs, api_visibility="private")
-    handler, outputs = _bind(ui, (*search_names, "band"), calls.near_threshold)
+    handler, outputs = _bind(ui, calls, (*search_names, "band"), EventHandlers.near_threshold)
     ui["near_threshold"].click(handler, [lang, *form], outputs, api_visibility="private")
-    handler, outputs = _bind(ui, search_names, calls.next_page)
+    handler, outputs = _bind(ui, calls, search_names, EventHandlers.next_page)
     ui["next"].click(handler, [lang, ui["search_state"]], outputs, api_visibility="private")
-    handler, outputs = _bind(ui, search_names, calls.previous_page)
+    handler, outputs = _bind(ui, calls, search_names, EventHandlers.previous_page)
     ui["previous"].click(handler, [lang, ui["search_state"]], outputs, api_visibility="private")
 
     client_outputs = [ui[n] for n in client_names]
 
-    def on_select(language: Language, event: gr.SelectData) -> dict[Any, Any]:
-        return _resolve(ui, calls.select_row(language, event))
+    def on_select(language: Language, event: gr.SelectData, request: gr.Request) -> dict[Any, Any]:
+        return _resolve(ui, calls.for_advisor(request.username).select_row(language, event))
 
     ui["results"].select(on_select, [lang], client_outputs, api_visibility="private")
 
-    handler, outputs = _bind(ui, ("profile_table",), calls.filter_profile)
+    handler, outputs = _bind(ui, calls, ("profile_table",), EventHandlers.filter_profile)
     profile_inputs = [
         lang,
         ui["profile_rows"],
@@ -108,7 +120,7 @@ def _wire(ui: Ui, calls: EventHandlers) -> None:
         )
 
     handler, outputs = _bind(
-        ui, ("banner", "compare_groups", "compare_md", "compare_plot"), calls.compare
+        ui, calls, ("banner", "compare_groups", "compare_md", "compare_plot"), EventHandlers.compare
     )
     ui["compare"].click(
         handler, [lang, ui["current"], ui["compare_features"]], outputs, api_visibility="private"
@@ -118,15 +130,15 @@ def _wire(ui: Ui, calls: EventHandlers) -> None:
         ui[f"whatif_{n}"] for n in ("credit", "annuity", "goods", "income", "coborrower")
     ]
     handler, outputs = _bind(
-        ui, ("banner", "whatif_result", "whatif_md", "whatif_chart"), calls.whatif
+        ui, calls, ("banner", "whatif_result", "whatif_md", "whatif_chart"), EventHandlers.whatif
     )
     ui["whatif_run"].click(
         handler, [lang, ui["current"], *whatif_fields], outputs, api_visibility="private"
     )
     reset_names = ("banner", *(n for n in CLIENT_PARTS if n.startswith("whatif_")))
-    handler, outputs = _bind(ui, reset_names, calls.whatif_reset)
+    handler, outputs = _bind(ui, calls, reset_names, EventHandlers.whatif_reset)
     ui["whatif_reset"].click(handler, [lang, ui["current"]], outputs, api_visibility="private")
-    handler, outputs = _bind(ui, ("whatif_term",), calls.term)
+    handler, outputs = _bind(ui, calls, ("whatif_term",), EventHandlers.term)
     for component in whatif_fields[:2]:
         component.change(
             handler,
@@ -139,7 +151,7 @@ def _wire(ui: Ui, calls: EventHandlers) -> None:
     every = list(
         dict.fromkeys([*ui.relabel_props("en"), *client_names, *search_names, *MODEL_PARTS])
     )
-    handler, outputs = _bind(ui, every, calls.switch_language)
+    handler, outputs = _bind(ui, calls, every, EventHandlers.switch_language)
     lang.change(
         handler, [lang, ui["current"], ui["search_state"]], outputs, api_visibility="private"
     )
@@ -157,7 +169,7 @@ def build_app(settings: UiSettings, client: CreditScoreClient) -> gr.Blocks:
         ui.add("search_state", gr.State(None))
         calls = EventHandlers(ui, client, settings)
         _wire(ui, calls)
-        handler, outputs = _bind(ui, ("banner", *MODEL_PARTS), calls.model_updates)
+        handler, outputs = _bind(ui, calls, ("banner", *MODEL_PARTS), EventHandlers.model_updates)
         demo.load(handler, [ui["language"]], outputs, api_visibility="private")
     return demo
 
@@ -169,17 +181,43 @@ def theme() -> gr.themes.Base:
     return gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=sans, font_mono=mono)
 
 
+def _login_wall(settings: UiSettings, clock: Callable[[], float]) -> list[Middleware]:
+    """The middleware that locks failed logins and expires sessions (none without login)."""
+    if settings.auth_disabled:
+        return []
+    guard = Middleware(
+        AccessGuard,
+        lockout=LoginLockout(settings.lockout, clock),
+        sessions=SessionStore(settings.sessions, clock),
+        language=settings.language,
+    )
+    return [guard]
+
+
 def launch(
-    settings: UiSettings, *, prevent_thread_lock: bool = False
+    settings: UiSettings,
+    *,
+    prevent_thread_lock: bool = False,
+    clock: Callable[[], float] = time.monotonic,
 ) -> tuple[gr.Blocks, CreditScoreClient]:
-    """Builds and starts the app; returns it with its gRPC client (close both when done)."""
-    client = CreditScoreClient(settings.server_address, deadline_seconds=settings.deadline_seconds)
+    """Builds and starts the app; returns it with its gRPC client (close both when done).
+    `clock` (seconds) times the lockouts and the sessions."""
+    client = CreditScoreClient(
+        settings.server_address,
+        deadline_seconds=settings.deadline_seconds,
+        credentials=settings.server_credentials,
+    )
     demo = build_app(settings, client)
     demo.queue(default_concurrency_limit=8, max_size=64)
     demo.launch(
+        # The guard wraps Gradio's routes: FastAPI takes middleware at construction only.
+        app_kwargs={"middleware": _login_wall(settings, clock)},
+        # Server-side rendering would put Node between the browser and the guard.
+        ssr_mode=False,
         server_name=settings.host,
         server_port=settings.port,
-        auth=None if settings.auth_disabled else check_credentials(settings.users),
+        # Gradio's /login awaits a coroutine function, though launch's annotation says bool.
+        auth=None if settings.auth_disabled else check_credentials(settings.users),  # type: ignore[arg-type]
         auth_message=t(settings.language, "app.title"),
         prevent_thread_lock=prevent_thread_lock,
         show_error=False,

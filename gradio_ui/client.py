@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -14,6 +15,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from creditscore.v1 import application_pb2, credit_score_pb2, credit_score_pb2_grpc
+from gradio_ui.settings import ServerCredentials
 
 __all__ = ["CreditScoreClient", "ErrorKind", "FieldViolation", "ServiceError"]
 
@@ -92,21 +94,54 @@ def _to_service_error(error: grpc.RpcError, request_id: str) -> ServiceError:
     return ServiceError(kind, details, request_id=request_id, violations=violations)
 
 
+def _channel(address: str, credentials: ServerCredentials) -> grpc.Channel:
+    if not credentials.tls:
+        if credentials.token:
+            logger.warning("the server token goes to %s without TLS (no --server-ca)", address)
+        return grpc.insecure_channel(address)
+    tls = grpc.ssl_channel_credentials(
+        root_certificates=credentials.root_certificates,
+        private_key=credentials.private_key,
+        certificate_chain=credentials.certificate_chain,
+    )
+    return grpc.secure_channel(address, tls)
+
+
 class CreditScoreClient:
-    """One channel to the scoring server; every call has a deadline and an x-request-id.
+    """One channel to the scoring server; every call has a deadline, an x-request-id, the
+    app's bearer token (when configured), and, through `as_advisor`, the advisor's name.
 
     The model card (GetModelInfo) is fetched once per language: it does not change while a
     model is served, and every screen needs it (threshold, category labels). A score made by
     another model version (the server was redeployed) drops the kept cards."""
 
-    def __init__(self, address: str, *, deadline_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        address: str,
+        *,
+        deadline_seconds: float = 10.0,
+        credentials: ServerCredentials | None = None,
+    ) -> None:
+        credentials = credentials or ServerCredentials()
         self.address = address
         self._deadline_seconds = deadline_seconds
-        self._channel = grpc.insecure_channel(address)
+        self._channel = _channel(address, credentials)
         self._stub = credit_score_pb2_grpc.CreditScoreServiceStub(self._channel)
+        self._metadata: tuple[tuple[str, str], ...] = (
+            (("authorization", f"Bearer {credentials.token}"),) if credentials.token else ()
+        )
         # Shared by the app's sessions, i.e. threads: single dict operations are atomic, and
         # two sessions fetching the same card at once is harmless.
         self._model_infos: dict[str, credit_score_pb2.GetModelInfoResponse] = {}
+
+    def as_advisor(self, advisor: str | None) -> CreditScoreClient:
+        """This client acting for a logged-in advisor: the same channel and model cards, with
+        "x-advisor-name: <advisor>" on every call (nothing added for None). Close only the
+        client it came from."""
+        acting = copy.copy(self)
+        base = tuple(item for item in self._metadata if item[0] != "x-advisor-name")
+        acting._metadata = (*base, ("x-advisor-name", advisor)) if advisor else base
+        return acting
 
     def close(self) -> None:
         """Closes the channel."""
@@ -124,7 +159,7 @@ class CreditScoreClient:
             return method(
                 request,
                 timeout=self._deadline_seconds,
-                metadata=(("x-request-id", request_id),),
+                metadata=(("x-request-id", request_id), *self._metadata),
             )
         except grpc.RpcError as error:
             raise _to_service_error(error, request_id) from None

@@ -88,6 +88,10 @@ class EventHandlers:
         self.client = client
         self.settings = settings
 
+    def for_advisor(self, advisor: str | None) -> EventHandlers:
+        """These handlers calling the server for a logged-in advisor (None without login)."""
+        return EventHandlers(self.ui, self.client.as_advisor(advisor), self.settings)
+
     def _safely(
         self, call: Callable[[], Any], language: Language, client_id: int | None = None
     ) -> actions.Outcome[Any]:

@@ -15,6 +15,10 @@ _EN: dict[str, str] = {
     ),
     "app.language": "Language",
     "app.logout": "Log out",
+    "login.locked": (
+        "Too many failed logins: logging in is locked for {minutes} min, even with the right "
+        "password. Try again later, or ask your administrator."
+    ),
     "app.no_client": "Open a client from the list on the left to see the decision and why.",
     "app.synthetic": (
         "Demonstration model trained on synthetic data: figures do not describe real clients."
@@ -235,6 +239,10 @@ _FR: dict[str, str] = {
     ),
     "app.language": "Langue",
     "app.logout": "Se déconnecter",
+    "login.locked": (
+        "Trop d'échecs de connexion : la connexion est bloquée pendant {minutes} min, même avec "
+        "le bon mot de passe. Réessayez plus tard ou contactez votre administrateur."
+    ),
     "app.no_client": (
         "Ouvrez un client dans la liste de gauche pour voir la décision et ses raisons."
     ),

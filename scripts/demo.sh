@@ -37,14 +37,35 @@ print(f"   model {card['model_version']}: ROC AUC {m['roc_auc']:.4f}, PR AUC {m[
       f"refuse all {m['business_cost_refuse_all']:,.0f})")
 PYEOF
 
-echo "== 3/4 gRPC server on 127.0.0.1:$GRPC_PORT"
-"$PY" -m server --artifacts "$DIR/artifacts" --host 127.0.0.1 --port "$GRPC_PORT" &
+# Secure by default, even for the demo: a local CA and certificates, a credentials file with
+# the web app's advisor token and a scoring token for command-line calls, and the demo
+# advisor's argon2id-hashed password. Made once, kept in $DIR/secrets (mode 0600 files).
+SECRETS="$DIR/secrets"
+if [[ ! -f "$SECRETS/credentials.json" ]]; then
+  mkdir -p "$SECRETS" && chmod 700 "$SECRETS"
+  "$PY" -m server.security certificates --out "$SECRETS" >/dev/null
+  "$PY" -m server.security mint-token --credentials "$SECRETS/credentials.json" \
+    --name web-app --role advisor > "$SECRETS/web-app.token" 2>/dev/null
+  "$PY" -m server.security mint-token --credentials "$SECRETS/credentials.json" \
+    --name demo-scoring --role scoring > "$SECRETS/scoring.token" 2>/dev/null
+  chmod 600 "$SECRETS"/*.token
+fi
+unset CREDITSCORE_UI_USERS
+printf '%s\n' "$DEMO_PASSWORD" | "$PY" -m gradio_ui.passwords hash "$DEMO_USER" > "$SECRETS/ui-users.txt"
+chmod 600 "$SECRETS/ui-users.txt"
+
+echo "== 3/4 gRPC server on 127.0.0.1:$GRPC_PORT (TLS, callers with tokens)"
+"$PY" -m server --artifacts "$DIR/artifacts" --host 127.0.0.1 --port "$GRPC_PORT" \
+  --tls-cert "$SECRETS/server.pem" --tls-key "$SECRETS/server.key" \
+  --credentials "$SECRETS/credentials.json" &
 SERVER_PID=$!
 trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT INT TERM
-"$PY" - "$GRPC_PORT" <<'PYEOF'
+"$PY" - "$GRPC_PORT" "$SECRETS/ca.pem" <<'PYEOF'
 import sys, time, grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-channel = grpc.insecure_channel(f"127.0.0.1:{sys.argv[1]}")
+with open(sys.argv[2], "rb") as ca:
+    credentials = grpc.ssl_channel_credentials(root_certificates=ca.read())
+channel = grpc.secure_channel(f"127.0.0.1:{sys.argv[1]}", credentials)
 stub = health_pb2_grpc.HealthStub(channel)
 for _ in range(600):
     try:
@@ -59,8 +80,13 @@ PYEOF
 echo "== 4/4 advisors' web app"
 echo
 echo "   Open http://127.0.0.1:$UI_PORT   (login: $DEMO_USER / $DEMO_PASSWORD)"
-echo "   gRPC API at 127.0.0.1:$GRPC_PORT (reflection on: grpcurl -plaintext 127.0.0.1:$GRPC_PORT list)"
+echo "   gRPC API at 127.0.0.1:$GRPC_PORT over TLS; a scoring call from the command line:"
+echo "     .venv/bin/buf curl --protocol grpc --schema protos --cacert $SECRETS/ca.pem \\"
+echo "       -H \"authorization: Bearer \$(cat $SECRETS/scoring.token)\" \\"
+echo "       -d '{\"application\": {\"amt_income_total\": 150000, \"amt_credit\": 500000}}' \\"
+echo "       https://127.0.0.1:$GRPC_PORT/creditscore.v1.CreditScoreService/Score"
 echo "   Ctrl-C stops both."
 echo
-CREDITSCORE_UI_USERS="$DEMO_USER:$DEMO_PASSWORD" \
-  "$PY" -m gradio_ui --server "127.0.0.1:$GRPC_PORT" --port "$UI_PORT"
+"$PY" -m gradio_ui --server "127.0.0.1:$GRPC_PORT" --port "$UI_PORT" \
+  --auth-file "$SECRETS/ui-users.txt" --server-ca "$SECRETS/ca.pem" \
+  --server-token-file "$SECRETS/web-app.token"

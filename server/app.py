@@ -9,16 +9,27 @@ from concurrent import futures
 from dataclasses import dataclass
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health, health_pb2
 from grpc_reflection.v1alpha import reflection
 
 from creditscore.v1 import credit_score_pb2
-from inference import grpc_service_pb2, grpc_service_pb2_grpc
+from inference import grpc_service_pb2
 from server.artifacts import ServingArtifacts, load_artifacts
 from server.converters.score_messages import ScoreMessages
+from server.drain import ClosableHealthServicer, Drain, drain
 from server.inference_v2 import InferenceStatistics, InferenceV2Servicer
+from server.inference_v2 import add_to_server as add_inference_v2
 from server.insight import InsightService
+from server.raw_requests import (
+    HEALTH_SERVICE,
+    REFLECTION_SERVICE,
+    RawHealthServicer,
+    RawReflectionServicer,
+    add_raw_service,
+)
 from server.scorer import Scorer
+from server.security.interceptor import SecurityInterceptor
+from server.security.tls import server_credentials
 from server.servicer import CreditScoreServicer, Readiness, add_to_server
 from server.settings import Settings
 
@@ -49,14 +60,27 @@ class ScoringServer:
         for name in SERVICE_NAMES:
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
-    def shutdown(self, grace_seconds: float | None = None) -> threading.Event:
-        """Health NOT_SERVING and new calls refused, then stop with a grace period for the
-        calls in flight; the event is set once the server has stopped."""
+    def shutdown(
+        self, grace_seconds: float | None = None, *, drain_seconds: float = 0.0
+    ) -> threading.Event:
+        """Health NOT_SERVING at once; after ``drain_seconds`` of still serving, new calls
+        refused and health Watch streams ended, then ``grace_seconds`` (default: the settings')
+        for the calls in flight. The event is set once the server has stopped.
+
+        The drain is 0 unless asked for (``python -m server`` passes ``settings.drain_seconds``;
+        see ``drain``): only a server behind a load balancer needs one.
+        """
         grace = self.settings.grace_period_seconds if grace_seconds is None else grace_seconds
-        logger.info("shutting down: health NOT_SERVING, %.1fs for calls in flight", grace)
-        self.readiness.clear()
-        self.health.enter_graceful_shutdown()
-        return self.grpc_server.stop(grace)
+        return drain(
+            self.grpc_server,
+            self.health,
+            self.readiness.clear,
+            Drain(drain_seconds=drain_seconds, grace_seconds=grace),
+        )
+
+    def drain(self) -> threading.Event:
+        """The SIGTERM sequence with the settings' drain and grace periods (see ``shutdown``)."""
+        return self.shutdown(drain_seconds=self.settings.drain_seconds)
 
     def wait_for_termination(self, timeout_seconds: float | None = None) -> bool:
         """Block until the server stops (True) or the timeout passes (False)."""
@@ -71,7 +95,9 @@ def create_server(
 ) -> tuple[ScoringServer, int]:
     """The server (not started) and its bound port; the model is loaded before the port opens.
 
-    ``artifacts`` skips loading (tests share one load); ``interceptors`` wrap every call.
+    Every call passes the security interceptor (callers, roles, limits) first; the port is
+    TLS (mTLS with a client CA) when the settings give a certificate. ``artifacts`` skips
+    loading (tests share one load); ``interceptors`` wrap every call inside the security one.
     """
     if artifacts is None:
         artifacts = load_artifacts(settings.artifacts_dir)
@@ -80,7 +106,7 @@ def create_server(
         futures.ThreadPoolExecutor(
             max_workers=settings.worker_threads, thread_name_prefix="grpc-worker"
         ),
-        interceptors=list(interceptors),
+        interceptors=[SecurityInterceptor.from_settings(settings), *interceptors],
         options=_options(settings),
         maximum_concurrent_rpcs=settings.max_concurrent_calls,
     )
@@ -88,19 +114,27 @@ def create_server(
     messages = ScoreMessages(scorer.codes, scorer.model_version, scorer.threshold)
     insight = InsightService(artifacts, scorer=scorer, messages=messages)
     add_to_server(CreditScoreServicer(scorer, insight, messages), server)
-    grpc_service_pb2_grpc.add_GRPCInferenceServiceServicer_to_server(
-        InferenceV2Servicer(artifacts, readiness, InferenceStatistics()), server
-    )
-    health_servicer = health.HealthServicer()
+    add_inference_v2(InferenceV2Servicer(artifacts, readiness, InferenceStatistics()), server)
+    health_servicer = ClosableHealthServicer()
     for name in SERVICE_NAMES:
         health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (*SERVICE_NAMES[1:], health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
-    port = server.add_insecure_port(settings.address)
+    add_raw_service(server, HEALTH_SERVICE, RawHealthServicer(health_servicer))
+    if settings.reflection:
+        names = (*SERVICE_NAMES[1:], health.SERVICE_NAME, reflection.SERVICE_NAME)
+        add_raw_service(server, REFLECTION_SERVICE, RawReflectionServicer(names))
+    credentials = server_credentials(settings)
+    if credentials is None:
+        port = server.add_insecure_port(settings.address)
+    else:
+        port = server.add_secure_port(settings.address, credentials)
     if port == 0:
         raise OSError(f"cannot listen on {settings.address}")
+    logger.info(
+        "listening with %s, %s, reflection %s",
+        "plaintext" if credentials is None else "mTLS" if settings.tls_client_ca else "TLS",
+        "no authentication (--no-auth)" if settings.no_auth else "callers of the credentials file",
+        "on" if settings.reflection else "off",
+    )
     return ScoringServer(server, health_servicer, readiness, settings, artifacts), port
 
 

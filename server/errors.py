@@ -7,10 +7,10 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.protobuf.message import DecodeError, Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
@@ -23,8 +23,12 @@ __all__ = [
     "FieldViolation",
     "InvalidArgument",
     "NotFound",
+    "PermissionDenied",
+    "ResourceExhausted",
+    "Unauthenticated",
     "Unavailable",
     "Unimplemented",
+    "abort_with",
     "bad_request_status",
     "grpc_errors",
     "parse_request",
@@ -92,6 +96,29 @@ class DeadlineExceeded(DomainError):
     code = grpc.StatusCode.DEADLINE_EXCEEDED
 
 
+class Unauthenticated(DomainError):
+    """No credentials, or credentials of no known caller (UNAUTHENTICATED). The message never
+    quotes what the caller sent."""
+
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class PermissionDenied(DomainError):
+    """A known caller whose role may not do this (PERMISSION_DENIED)."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
+class ResourceExhausted(DomainError):
+    """A caller over its limits (RESOURCE_EXHAUSTED with google.rpc.RetryInfo)."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+    def __init__(self, message: str, retry_after_seconds: float) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 def bad_request_status(violations: Sequence[FieldViolation], message: str) -> status_pb2.Status:
     """google.rpc.Status INVALID_ARGUMENT carrying a BadRequest with one entry per violation."""
     bad_request = error_details_pb2.BadRequest(
@@ -109,7 +136,18 @@ def status_for(error: DomainError) -> status_pb2.Status:
     """google.rpc.Status of a domain error (with BadRequest details for InvalidArgument)."""
     if isinstance(error, InvalidArgument):
         return bad_request_status(error.violations, error.message)
-    return status_pb2.Status(code=error.code.value[0], message=error.message)
+    status = status_pb2.Status(code=error.code.value[0], message=error.message)
+    if isinstance(error, ResourceExhausted):
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(max(1_000_000, round(error.retry_after_seconds * 1e9)))
+        status.details.add().Pack(error_details_pb2.RetryInfo(retry_delay=delay))
+    return status
+
+
+def abort_with(context: grpc.ServicerContext, error: DomainError) -> NoReturn:
+    """End the call with the status of ``error`` (its google.rpc.Status and details)."""
+    context.abort_with_status(rpc_status.to_status(status_for(error)))
+    raise AssertionError("unreachable: abort raises")
 
 
 _Handler = TypeVar("_Handler", bound=Callable[..., Any])
@@ -128,7 +166,7 @@ def parse_request(message_class: type[_Message], data: bytes) -> _Message:
 
 
 def grpc_errors(method: _Handler) -> _Handler:
-    """Wrap a unary servicer method: the one place where exceptions become gRPC statuses.
+    """Wrap a servicer method: the one place where exceptions become gRPC statuses.
 
     Domain errors get their status code (INVALID_ARGUMENT with google.rpc.BadRequest details,
     NOT_FOUND, UNAVAILABLE, ...); anything else is logged with its traceback and answered
@@ -139,15 +177,15 @@ def grpc_errors(method: _Handler) -> _Handler:
     name = method.__name__
 
     @functools.wraps(method)
-    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+    def wrapper(self: Any, request: Any, context: grpc.ServicerContext, *args: Any) -> Any:
         token = request_id_var.set(request_id_of(context))
         started = time.perf_counter()
         code = grpc.StatusCode.OK
         try:
-            return method(self, request, context)
+            return method(self, request, context, *args)
         except DomainError as error:
             code = error.code
-            context.abort_with_status(rpc_status.to_status(status_for(error)))
+            abort_with(context, error)
         except Exception:
             code = grpc.StatusCode.INTERNAL
             logger.exception("unexpected error in %s", name)

@@ -13,15 +13,22 @@ import grpc
 import numpy as np
 
 from inference import grpc_service_pb2 as pb
-from inference import grpc_service_pb2_grpc, model_config_pb2
+from inference import model_config_pb2
 from model_build.model_inputs import CATEGORICAL_INPUT, NUMERIC_INPUT, PROBABILITY_OUTPUT
 from server.artifacts import ServingArtifacts
 from server.contract import quote
-from server.errors import FieldViolation, InvalidArgument, NotFound, grpc_errors
+from server.errors import FieldViolation, InvalidArgument, NotFound, grpc_errors, parse_request
 from server.feature_rules import FeatureRules
+from server.raw_requests import add_raw_service
 from server.servicer import Readiness
 
-__all__ = ["MODEL_NAME", "MODEL_VERSION", "InferenceStatistics", "InferenceV2Servicer"]
+__all__ = [
+    "MODEL_NAME",
+    "MODEL_VERSION",
+    "InferenceStatistics",
+    "InferenceV2Servicer",
+    "add_to_server",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +39,7 @@ PLATFORM = "onnxruntime_onnx"
 # Largest batch of one ModelInfer call (rows of the feature matrices).
 MAX_BATCH_SIZE = 4096
 _UINT32 = struct.Struct("<I")
+_SERVICE = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"]
 
 
 @dataclass
@@ -84,13 +92,15 @@ class InferenceStatistics:
             )
 
 
-class InferenceV2Servicer(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
+class InferenceV2Servicer:
     """The scoring model as KServe V2 model ``credit_default`` version ``1``.
 
     Inputs are the ONNX model's: ``numeric`` FP64 [batch, n_numeric] (NaN = missing) and
     ``categorical`` BYTES [batch, n_categorical] (UTF-8, empty = missing); output
     ``probability`` FP64 [batch]. Tensors travel as raw_input_contents (what tritonclient and
     perf_analyzer send) or as typed contents; the output always as raw_output_contents.
+    Each handler gets the request's bytes, as CreditScoreService's do (bad bytes are
+    INVALID_ARGUMENT); register it with ``add_to_server``.
     """
 
     def __init__(
@@ -108,34 +118,31 @@ class InferenceV2Servicer(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
         self._rules = FeatureRules(artifacts.spec.numeric, dict(artifacts.spec.categorical))
 
     @grpc_errors
-    def ServerLive(
-        self, request: pb.ServerLiveRequest, context: grpc.ServicerContext
-    ) -> pb.ServerLiveResponse:
+    def ServerLive(self, data: bytes, context: grpc.ServicerContext) -> pb.ServerLiveResponse:
+        parse_request(pb.ServerLiveRequest, data)
         return pb.ServerLiveResponse(live=True)
 
     @grpc_errors
-    def ServerReady(
-        self, request: pb.ServerReadyRequest, context: grpc.ServicerContext
-    ) -> pb.ServerReadyResponse:
+    def ServerReady(self, data: bytes, context: grpc.ServicerContext) -> pb.ServerReadyResponse:
+        parse_request(pb.ServerReadyRequest, data)
         return pb.ServerReadyResponse(ready=self._readiness.is_ready())
 
     @grpc_errors
-    def ModelReady(
-        self, request: pb.ModelReadyRequest, context: grpc.ServicerContext
-    ) -> pb.ModelReadyResponse:
+    def ModelReady(self, data: bytes, context: grpc.ServicerContext) -> pb.ModelReadyResponse:
+        request = parse_request(pb.ModelReadyRequest, data)
         self._check_model(request.name, request.version)
         return pb.ModelReadyResponse(ready=self._readiness.is_ready())
 
     @grpc_errors
     def ServerMetadata(
-        self, request: pb.ServerMetadataRequest, context: grpc.ServicerContext
+        self, data: bytes, context: grpc.ServicerContext
     ) -> pb.ServerMetadataResponse:
+        parse_request(pb.ServerMetadataRequest, data)
         return pb.ServerMetadataResponse(name=SERVER_NAME, version=_server_version(), extensions=[])
 
     @grpc_errors
-    def ModelMetadata(
-        self, request: pb.ModelMetadataRequest, context: grpc.ServicerContext
-    ) -> pb.ModelMetadataResponse:
+    def ModelMetadata(self, data: bytes, context: grpc.ServicerContext) -> pb.ModelMetadataResponse:
+        request = parse_request(pb.ModelMetadataRequest, data)
         self._check_model(request.name, request.version)
         tensor = pb.ModelMetadataResponse.TensorMetadata
         return pb.ModelMetadataResponse(
@@ -150,9 +157,8 @@ class InferenceV2Servicer(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
         )
 
     @grpc_errors
-    def ModelConfig(
-        self, request: pb.ModelConfigRequest, context: grpc.ServicerContext
-    ) -> pb.ModelConfigResponse:
+    def ModelConfig(self, data: bytes, context: grpc.ServicerContext) -> pb.ModelConfigResponse:
+        request = parse_request(pb.ModelConfigRequest, data)
         self._check_model(request.name, request.version)
         types = {"FP64": model_config_pb2.TYPE_FP64, "BYTES": model_config_pb2.TYPE_STRING}
         config = model_config_pb2.ModelConfig(
@@ -181,16 +187,16 @@ class InferenceV2Servicer(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
 
     @grpc_errors
     def ModelStatistics(
-        self, request: pb.ModelStatisticsRequest, context: grpc.ServicerContext
+        self, data: bytes, context: grpc.ServicerContext
     ) -> pb.ModelStatisticsResponse:
+        request = parse_request(pb.ModelStatisticsRequest, data)
         if request.name:
             self._check_model(request.name, request.version)
         return pb.ModelStatisticsResponse(model_stats=[self._statistics.message()])
 
     @grpc_errors
-    def ModelInfer(
-        self, request: pb.ModelInferRequest, context: grpc.ServicerContext
-    ) -> pb.ModelInferResponse:
+    def ModelInfer(self, data: bytes, context: grpc.ServicerContext) -> pb.ModelInferResponse:
+        request = parse_request(pb.ModelInferRequest, data)
         started = time.perf_counter_ns()
         try:
             self._check_model(request.model_name, request.model_version)
@@ -321,6 +327,11 @@ class InferenceV2Servicer(grpc_service_pb2_grpc.GRPCInferenceServiceServicer):
             ],
             raw_output_contents=[np.ascontiguousarray(probability, dtype="<f8").tobytes()],
         )
+
+
+def add_to_server(servicer: InferenceV2Servicer, server: grpc.Server) -> None:
+    """Register every GRPCInferenceService method; handlers get the request bytes."""
+    add_raw_service(server, _SERVICE, servicer)
 
 
 def _server_version() -> str:

@@ -1,4 +1,4 @@
-"""Structured (JSON lines) logging with the request id of the call being handled."""
+"""Structured (JSON lines) logging with the request id and caller of the call being handled."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 from contextvars import ContextVar
 
 import grpc
+
+from server.security.caller import caller_var
 
 __all__ = [
     "CALLS_LOGGER",
@@ -57,7 +59,9 @@ def random_uuid() -> str:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id (+ exception)."""
+    """One JSON object per line: time, level, logger, message, request_id, caller (the
+    authenticated caller's name; "-" outside guarded calls), advisor (when the call names
+    one) and exception (when there is one)."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -67,6 +71,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": request_id_var.get(),
         }
+        caller = caller_var.get()
+        entry["caller"] = "-" if caller is None else caller.name
+        if caller is not None and caller.advisor_name is not None:
+            entry["advisor"] = caller.advisor_name
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

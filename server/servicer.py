@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 import grpc
-from google.protobuf import message_factory
 from google.protobuf.message import Message
 
 from creditscore.v1 import credit_score_pb2
 from server.contract import RequestRules
 from server.converters.score_messages import ScoreMessages, score_response
-from server.errors import InvalidArgument, grpc_errors, parse_request
+from server.errors import InvalidArgument, PermissionDenied, grpc_errors, parse_request
 from server.logging_setup import current_request_id
+from server.raw_requests import add_raw_service
 from server.scorer import Scorer
+from server.security import Caller, current_caller
 
 __all__ = ["CreditScoreServicer", "Insight", "Readiness", "add_to_server"]
 
@@ -53,7 +53,7 @@ class Insight(Protocol):
     """What the servicer needs from server.insight.InsightService."""
 
     def explain(
-        self, request: credit_score_pb2.ExplainRequest
+        self, request: credit_score_pb2.ExplainRequest, *, caller: Caller | None
     ) -> credit_score_pb2.ExplainResponse: ...
 
     def get_client(
@@ -127,7 +127,12 @@ class CreditScoreServicer:
         self, request: bytes, context: grpc.ServicerContext
     ) -> credit_score_pb2.ExplainResponse:
         parsed = self._requests.parse(credit_score_pb2.ExplainRequest, request)
-        response = self._insight.explain(parsed)
+        caller = current_caller()
+        if caller is None:
+            # The security interceptor sets the caller of every call of this service; without
+            # one the server was assembled without it, and the role check must not be skipped.
+            raise PermissionDenied("no authenticated caller")
+        response = self._insight.explain(parsed, caller=caller)
         response.request_id = current_request_id()
         return response
 
@@ -161,17 +166,5 @@ class CreditScoreServicer:
 
 
 def add_to_server(servicer: CreditScoreServicer, server: grpc.Server) -> None:
-    """Register every CreditScoreService method, as the generated
-    ``add_CreditScoreServiceServicer_to_server`` does, except that handlers get the request
-    bytes (no request deserializer)."""
-    handlers = {}
-    for method in _SERVICE.methods:
-        response = message_factory.GetMessageClass(method.output_type)
-        handler: Callable[[Any, grpc.ServicerContext], Any] = getattr(servicer, method.name)
-        handlers[method.name] = grpc.unary_unary_rpc_method_handler(
-            handler, response_serializer=response.SerializeToString
-        )
-    server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler(_SERVICE.full_name, handlers),)
-    )
-    server.add_registered_method_handlers(_SERVICE.full_name, handlers)
+    """Register every CreditScoreService method; handlers get the request bytes."""
+    add_raw_service(server, _SERVICE, servicer)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ENV_PREFIX", "Settings", "SettingsError", "parse_settings"]
+from server.security.credentials import CredentialsError, load_credentials
+
+__all__ = ["ENV_PREFIX", "Settings", "SettingsError", "is_loopback", "parse_settings"]
 
 ENV_PREFIX = "CREDITSCORE_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -90,6 +93,47 @@ class Settings:
             raise SettingsError(f"--batch-threads must be in 1..256, got {self.batch_threads}")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"--log-level must be one of {LOG_LEVELS}, got {self.log_level!r}")
+        self._check_security()
+
+    def _check_security(self) -> None:
+        """TLS files in pairs, no plaintext beyond loopback unless told, callers known (or
+        --no-auth), limits that admit calls."""
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise SettingsError("--tls-cert and --tls-key go together: pass both or neither")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise SettingsError("--tls-client-ca (mTLS) needs --tls-cert and --tls-key")
+        for flag, path in (
+            ("--tls-cert", self.tls_cert),
+            ("--tls-key", self.tls_key),
+            ("--tls-client-ca", self.tls_client_ca),
+        ):
+            if path is not None and not path.is_file():
+                raise SettingsError(f"{flag}: no such file {path}")
+        if self.tls_cert is None and not self.insecure and not is_loopback(self.host):
+            raise SettingsError(
+                f"refusing plaintext on {self.host}, which is not loopback: pass --tls-cert and "
+                "--tls-key, or --insecure behind a proxy that terminates TLS"
+            )
+        if self.credentials_file is not None and self.no_auth:
+            raise SettingsError("--credentials and --no-auth contradict each other")
+        if self.credentials_file is None and not self.no_auth:
+            raise SettingsError(
+                "no callers: pass --credentials FILE (python -m server.security mint-token "
+                "writes one), or --no-auth for local demos"
+            )
+        if self.credentials_file is not None:
+            try:
+                load_credentials(self.credentials_file)
+            except CredentialsError as error:
+                raise SettingsError(str(error)) from None
+        if not 1 <= self.caller_max_in_flight <= 1_000_000:
+            raise SettingsError(
+                f"--caller-max-in-flight must be in 1..1000000, got {self.caller_max_in_flight}"
+            )
+        if not 0 < self.caller_max_rate <= 1e9:
+            raise SettingsError(
+                f"--caller-max-rate must be in (0, 1e9] calls/s, got {self.caller_max_rate}"
+            )
 
     @property
     def address(self) -> str:
@@ -100,6 +144,17 @@ class Settings:
     @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only reaches this machine: localhost, 127.0.0.0/8 or ::1."""
+    name = host.strip("[]")
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_settings(
@@ -209,7 +264,9 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         default=env("BATCH_THREADS", len(os.sched_getaffinity(0))),
         help="parallel model runs for large ScoreBatch calls (default: the usable cores)",
     )
-    parser.add_argument("--tls-cert", default=env("TLS_CERT", None), help="server certificate (PEM)")
+    parser.add_argument(
+        "--tls-cert", default=env("TLS_CERT", None), help="server certificate (PEM)"
+    )
     parser.add_argument("--tls-key", default=env("TLS_KEY", None), help="server private key (PEM)")
     parser.add_argument(
         "--tls-client-ca",

@@ -13,7 +13,7 @@ from creditscore.v1 import credit_score_pb2 as pb
 from server.artifacts import ServingArtifacts
 from server.converters import insight as convert
 from server.converters.score_messages import ScoreMessages, score_result_message
-from server.errors import DomainError, FieldViolation, InvalidArgument
+from server.errors import DomainError, FieldViolation, InvalidArgument, PermissionDenied
 from server.insight.cache import LruCache
 from server.insight.explainer import Attribution, Explainer, LightGBMExplainer
 from server.insight.explanation import ExplanationBuilder
@@ -26,6 +26,8 @@ from server.insight.rows import FeatureRow, FeedEncoder
 from server.insight.search import ClientIndex
 from server.insight.store import ClientStore
 from server.scorer import ScoreQuery, Scorer
+from server.security import Caller
+from server.security.roles import may_explain_stored_client
 
 __all__ = ["InsightService"]
 
@@ -93,8 +95,25 @@ class InsightService:
         """Trees of the booster the explanations are computed on."""
         return self._explainer.num_trees
 
-    def explain(self, request: pb.ExplainRequest, request_id: str = "") -> pb.ExplainResponse:
-        """Exact SHAP explanation of a stored client, an application payload, or both."""
+    def explain(
+        self, request: pb.ExplainRequest, request_id: str = "", *, caller: Caller | None = None
+    ) -> pb.ExplainResponse:
+        """Exact SHAP explanation of a stored client, an application payload, or both.
+
+        ``caller``: who asks over gRPC; explaining a stored client (a request with client_id)
+        reads the client book, which only some roles may (PermissionDenied, before anything
+        else, so that the answer says nothing of which clients exist). None: an in-process
+        use, not checked.
+        """
+        if (
+            caller is not None
+            and request.HasField("client_id")
+            and not may_explain_stored_client(caller.role)
+        ):
+            raise PermissionDenied(
+                f"caller {caller.name!r} (role {caller.role}) may explain a payload, "
+                "not a stored client (client_id)"
+            )
         language, problems = check_language(request.language_code)
         query, rows = self._messages.query(request)
         # The scorer validates the request (InvalidArgument, NotFound) before anything else.

@@ -11,6 +11,7 @@ import pytest
 from creditscore.v1 import credit_score_pb2 as pb
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.settings import UiSettings
+from tests.gradio_ui.logins import users
 
 # The real server and its tiny model, exactly as the server's own tests start them.
 from tests.server.conftest import (  # noqa: F401 - fixtures used by name
@@ -24,9 +25,7 @@ from tests.server.conftest import (  # noqa: F401 - fixtures used by name
 
 @pytest.fixture(scope="session")
 def ui_settings(grpc_server: RunningServer) -> UiSettings:  # noqa: F811
-    return UiSettings(
-        server_address=grpc_server.address, users=(("advisor", "s3cret"),), deadline_seconds=20
-    )
+    return UiSettings(server_address=grpc_server.address, users=users(), deadline_seconds=20)
 
 
 @pytest.fixture(scope="session")

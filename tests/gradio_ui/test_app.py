@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 
@@ -10,6 +11,7 @@ import pytest
 
 from gradio_ui.app import check_credentials, launch
 from gradio_ui.settings import UiSettings
+from tests.gradio_ui.logins import PASSWORD, USER, users
 
 
 def free_port() -> int:
@@ -23,7 +25,7 @@ def app_url(ui_settings: UiSettings) -> Iterator[str]:
     settings = UiSettings(
         server_address=ui_settings.server_address,
         port=free_port(),
-        users=(("advisor", "s3cret"),),
+        users=users(),
     )
     demo, client = launch(settings, prevent_thread_lock=True)
     yield f"http://127.0.0.1:{settings.port}"
@@ -31,12 +33,16 @@ def app_url(ui_settings: UiSettings) -> Iterator[str]:
     client.close()
 
 
-def test_credentials_are_checked_exactly() -> None:
-    check = check_credentials([("anna", "pw1"), ("bob", "pw2")])
-    assert check("anna", "pw1")
-    assert not check("anna", "pw2")
-    assert not check("carl", "pw1")
-    assert not check("anna", "")
+def test_credentials_are_checked_against_the_hashes() -> None:
+    check = check_credentials(users(("anna", "password-1"), ("bob", "password-2")))
+
+    def ok(user: str, password: str) -> bool:
+        return asyncio.run(check(user, password))
+
+    assert ok("anna", "password-1")
+    assert not ok("anna", "password-2")
+    assert not ok("carl", "password-1")
+    assert not ok("anna", "")
 
 
 def test_anonymous_calls_are_refused(app_url: str) -> None:
@@ -46,9 +52,9 @@ def test_anonymous_calls_are_refused(app_url: str) -> None:
 
 def test_a_logged_in_advisor_gets_the_app(app_url: str) -> None:
     with httpx.Client(base_url=app_url, timeout=10) as session:
-        refused = session.post("/login", data={"username": "advisor", "password": "wrong"})
+        refused = session.post("/login", data={"username": USER, "password": "wrong"})
         assert refused.status_code == 400
-        login = session.post("/login", data={"username": "advisor", "password": "s3cret"})
+        login = session.post("/login", data={"username": USER, "password": PASSWORD})
         assert login.status_code == 200
         config = session.get("/config")
         assert config.status_code == 200

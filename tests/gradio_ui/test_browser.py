@@ -7,38 +7,20 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from creditscore.v1 import credit_score_pb2 as pb
 from gradio_ui.app import launch
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.formatting import format_percent
 from gradio_ui.settings import UiSettings
+from tests.gradio_ui.browser import TIMEOUT_MS, chromium, needs_chromium, shot
 from tests.gradio_ui.contract import contract_labels
+from tests.gradio_ui.logins import PASSWORD, USER, users
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "gradio_ui"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-USER, PASSWORD = "advisor", "s3cret"
-TIMEOUT_MS = 30_000
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"
-    ),
-]
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 
 def _free_port() -> int:
@@ -51,7 +33,7 @@ def _serve(server_address: str) -> tuple[str, object, CreditScoreClient]:
     settings = UiSettings(
         server_address=server_address,
         port=_free_port(),
-        users=((USER, PASSWORD),),
+        users=users(),
         language="en",
         deadline_seconds=10,
     )
@@ -61,13 +43,8 @@ def _serve(server_address: str) -> tuple[str, object, CreditScoreClient]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    # Calls go through Gradio's queue and the gRPC server: allow for a busy 2-core machine.
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -91,17 +68,12 @@ def _logged_in(browser: Browser, url: str, login_shot: str = "") -> Page:
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(url)
     if login_shot:
-        _shot(page, login_shot)
+        shot(page, login_shot)
     page.get_by_label("username").fill(USER)
     page.get_by_label("password").fill(PASSWORD)
     page.get_by_role("button", name="Login").click()
     expect(page.locator("#client-id")).to_be_visible(timeout=TIMEOUT_MS)
     return page
-
-
-def _shot(page: Page, name: str) -> None:
-    page.wait_for_timeout(600)  # let Plotly finish drawing after a tab switch
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def _open_tab(page: Page, name: str) -> None:
@@ -112,14 +84,14 @@ def test_advisor_journey(
     browser: Browser, app_url: str, ui_client: CreditScoreClient, refused_id: int
 ) -> None:
     page = _logged_in(browser, app_url, login_shot="00_login")
-    _shot(page, "01_home")
+    shot(page, "01_home")
 
     # Find the client by the beginning of their id, then open their file from the list.
     page.locator("#client-id textarea, #client-id input").first.fill(str(refused_id)[:5])
     page.locator("#search-button").click()
     cell = page.locator("#results").get_by_role("gridcell", name=str(refused_id), exact=True)
     expect(cell.first).to_be_visible()
-    _shot(page, "02_search")
+    shot(page, "02_search")
     cell.first.click()
 
     # Decision: the server's decision and probability, the gauge, the main reasons.
@@ -130,21 +102,21 @@ def test_advisor_journey(
     expect(page.locator("#gauge .js-plotly-plot")).to_be_visible()
     reasons_en = ui_client.explain(refused_id, "en").refusal_reasons
     expect(page.locator("#decision-reasons")).to_contain_text(reasons_en[0].text)
-    _shot(page, "03_decision")
+    shot(page, "03_decision")
 
     _open_tab(page, "Why")
     expect(page.locator("#waterfall .js-plotly-plot")).to_be_visible()
     expect(page.locator("#reasons")).to_contain_text(reasons_en[0].text)
-    _shot(page, "04_why")
+    shot(page, "04_why")
 
     _open_tab(page, "Client profile")
     expect(page.locator("#profile [role=gridcell]").first).to_be_visible()
-    _shot(page, "05_profile")
+    shot(page, "05_profile")
 
     _open_tab(page, "Compare")
     expect(page.locator("#compare-plot .js-plotly-plot")).to_be_visible()
     expect(page.locator("#compare-text")).to_contain_text(re.compile(r"(higher|lower) than \d+%"))
-    _shot(page, "06_compare")
+    shot(page, "06_compare")
 
     # What-if: halve the loan amount, re-score through the server.
     _open_tab(page, "What-if")
@@ -160,11 +132,11 @@ def test_advisor_journey(
     after = ui_client.score(refused_id, edited).score
     expect(result).to_contain_text(format_percent(after.default_probability, "en"))
     expect(page.locator("#whatif-chart .js-plotly-plot")).to_be_visible()
-    _shot(page, "07_whatif")
+    shot(page, "07_whatif")
 
     _open_tab(page, "How the model works")
     expect(page.locator("#model-card")).to_contain_text("ROC AUC")
-    _shot(page, "08_model")
+    shot(page, "08_model")
 
     # French: labels, decision and the server's reasons in French.
     page.get_by_label("Français").check()
@@ -180,10 +152,10 @@ def test_advisor_journey(
     income_fr = contract_labels("fr")[("NAME_INCOME_TYPE", income_type)]
     assert income_fr != income_type
     expect(page.locator("#results")).to_contain_text(income_fr)
-    _shot(page, "09_decision_fr")
+    shot(page, "09_decision_fr")
     _open_tab(page, "Pourquoi")
     expect(page.locator("#waterfall .js-plotly-plot")).to_be_visible()
-    _shot(page, "10_why_fr")
+    shot(page, "10_why_fr")
     page.close()
 
 
@@ -193,7 +165,7 @@ def test_server_down_shows_a_banner_not_a_traceback(browser: Browser, down_app_u
     expect(banner).to_contain_text("The scoring server cannot be reached")
     page.locator("#search-button").click()
     expect(banner).to_contain_text("cannot be reached")
-    _shot(page, "11_server_down")
+    shot(page, "11_server_down")
     text = page.locator("body").inner_text()
     assert "Traceback" not in text
     assert "Error" not in page.locator("#results").inner_text()

@@ -1,45 +1,22 @@
-"""The UI's gRPC client keeps the model card per language, until another model answers."""
+"""The UI's gRPC client keeps the model card per language, until another model answers; every
+call carries the app's token and the advisor's name; TLS verifies the server."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
-from concurrent import futures
-from typing import Any
 
 import grpc
 import pytest
 
-from creditscore.v1 import credit_score_pb2 as pb
-from creditscore.v1 import credit_score_pb2_grpc
-from gradio_ui.client import CreditScoreClient
-from tests.gradio_ui.contract import model_card
-
-
-class FakeModelServer(credit_score_pb2_grpc.CreditScoreServiceServicer):
-    """Answers GetModelInfo and Score for one model version, counting model-card requests."""
-
-    def __init__(self) -> None:
-        self.version = "v1"
-        self.card_requests: Counter[str] = Counter()
-
-    def GetModelInfo(
-        self, request: pb.GetModelInfoRequest, context: Any
-    ) -> pb.GetModelInfoResponse:
-        self.card_requests[request.language_code] += 1
-        return model_card(request.language_code, model_version=self.version)  # type: ignore[arg-type]
-
-    def Score(self, request: pb.ScoreRequest, context: Any) -> pb.ScoreResponse:
-        return pb.ScoreResponse(score=pb.ScoreResult(model_version=self.version))
+from gradio_ui.client import CreditScoreClient, ErrorKind, ServiceError
+from gradio_ui.settings import ServerCredentials
+from tests.gradio_ui.fake_server import FakeModelServer, serve_fake
 
 
 @pytest.fixture
 def fake() -> Iterator[tuple[FakeModelServer, CreditScoreClient]]:
     servicer = FakeModelServer()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    credit_score_pb2_grpc.add_CreditScoreServiceServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
+    server, port = serve_fake(servicer)
     with CreditScoreClient(f"127.0.0.1:{port}", deadline_seconds=5) as client:
         yield servicer, client
     server.stop(None)
@@ -76,3 +53,74 @@ def test_a_score_by_another_model_version_fetches_the_card_again(
     client.score(100002)
     assert client.model_info("fr").model_version == "v2"
     assert servicer.card_requests == {"fr": 2}
+
+
+def test_without_a_token_or_an_advisor_only_the_request_id_is_sent(
+    fake: tuple[FakeModelServer, CreditScoreClient],
+) -> None:
+    servicer, client = fake
+    client.score(100002)
+    (sent,) = servicer.metadata
+    assert len(sent["x-request-id"]) == 32
+    assert "authorization" not in sent
+    assert "x-advisor-name" not in sent
+
+
+def test_every_call_carries_the_apps_token_and_the_advisors_name() -> None:
+    servicer = FakeModelServer()
+    server, port = serve_fake(servicer)
+    credentials = ServerCredentials(token="app-token-123")
+    with CreditScoreClient(f"127.0.0.1:{port}", credentials=credentials) as client:
+        client.as_advisor("anna").model_info("fr")
+        client.as_advisor("bob").score(100002)
+        client.score(100002)
+    server.stop(None)
+    assert [m["authorization"] for m in servicer.metadata] == ["Bearer app-token-123"] * 3
+    assert [m.get("x-advisor-name") for m in servicer.metadata] == ["anna", "bob", None]
+
+
+def test_advisors_share_the_channel_and_the_model_cards(
+    fake: tuple[FakeModelServer, CreditScoreClient],
+) -> None:
+    servicer, client = fake
+    client.as_advisor("anna").model_info("fr")
+    client.as_advisor("bob").model_info("fr")
+    assert servicer.card_requests == {"fr": 1}
+
+
+def test_a_tls_channel_verifies_the_server_and_presents_the_apps_certificate() -> None:
+    certificates = pytest.importorskip("tests.gradio_ui.certificates", reason="needs cryptography")
+    ca = certificates.make_ca()
+    server_pem = certificates.issue(ca, "localhost", server=True)
+    app_pem = certificates.issue(ca, "web-app", server=False)
+    servicer = FakeModelServer()
+    mtls = grpc.ssl_server_credentials(
+        [(server_pem.key, server_pem.certificate)],
+        root_certificates=ca.certificate,
+        require_client_auth=True,
+    )
+    server, port = serve_fake(servicer, mtls)
+    address = f"localhost:{port}"
+    with_certificate = ServerCredentials(
+        token="app-token-123",
+        root_certificates=ca.certificate,
+        certificate_chain=app_pem.certificate,
+        private_key=app_pem.key,
+    )
+    with CreditScoreClient(address, credentials=with_certificate) as client:
+        assert client.as_advisor("anna").score(100002).score.model_version == "v1"
+    assert servicer.metadata[-1]["x-advisor-name"] == "anna"
+
+    # Without the app's certificate, or trusting another CA, no call goes through.
+    for credentials in (
+        ServerCredentials(root_certificates=ca.certificate),
+        ServerCredentials(root_certificates=certificates.make_ca("other-ca").certificate),
+    ):
+        with (
+            CreditScoreClient(address, deadline_seconds=5, credentials=credentials) as client,
+            pytest.raises(ServiceError) as failed,
+        ):
+            client.score(100002)
+        assert failed.value.kind is ErrorKind.UNAVAILABLE
+    server.stop(None)
+    assert len(servicer.metadata) == 1

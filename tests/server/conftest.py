@@ -4,11 +4,14 @@ Fixtures for every server test module (session scope):
   synthetic_data_dir   seeded synthetic Kaggle CSVs (train + test applications, child tables)
   artifacts_dir        artifacts of a small model trained on them (`model_build train` layout)
   serving_artifacts    server.artifacts.ServingArtifacts loaded from artifacts_dir
-  grpc_server          RunningServer(server, port, address): started on 127.0.0.1:0
+  grpc_server          RunningServer(server, port, address): started on 127.0.0.1:0, without
+                       authentication (--no-auth), with reflection
   channel              grpc.Channel to grpc_server
   stub                 creditscore.v1 CreditScoreServiceStub on channel
   reference_scores     `python -m model_build score` output for every client: SK_ID_CURR ->
                        probability (pandas Series)
+  security             SecurityMaterial: a local CA's certificates (server, clients) and a
+                       credentials file with a token per role (server.security)
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -29,6 +33,15 @@ from model_build.synth import generate
 from model_build.train_job import train
 from server.app import ScoringServer, create_server
 from server.artifacts import ServingArtifacts, load_artifacts
+from server.security.certificates import write_certificates
+from server.security.credentials import (
+    CallerEntry,
+    Credentials,
+    load_credentials,
+    mint_token,
+    write_credentials,
+)
+from server.security.roles import Role
 from server.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +86,10 @@ def serving_artifacts(artifacts_dir: Path) -> ServingArtifacts:
 
 
 def start_server(artifacts: ServingArtifacts, **settings: object) -> RunningServer:
-    """A started server on 127.0.0.1 with a free port (stop it with .server.shutdown)."""
+    """A started server on 127.0.0.1 with a free port (stop it with .server.shutdown); without
+    authentication unless ``settings`` name a credentials file (tests/server/test_security_*
+    cover callers and roles)."""
+    settings.setdefault("no_auth", "credentials_file" not in settings)
     config = Settings(
         artifacts_dir=artifacts.paths.root,
         host="127.0.0.1",
@@ -88,7 +104,8 @@ def start_server(artifacts: ServingArtifacts, **settings: object) -> RunningServ
 @pytest.fixture(scope="session")
 def grpc_server(serving_artifacts: ServingArtifacts) -> Iterator[RunningServer]:
     # Two parallel runs for large batches, whatever the machine: that path is tested too.
-    running = start_server(serving_artifacts, worker_threads=4, batch_threads=2)
+    # Reflection on: test_lifecycle checks what it lists.
+    running = start_server(serving_artifacts, worker_threads=4, batch_threads=2, reflection=True)
     yield running
     running.server.shutdown(grace_seconds=1.0).wait(5)
 
@@ -128,3 +145,34 @@ def reference_scores(
         capture_output=True,
     )
     return pd.read_csv(out).set_index("SK_ID_CURR")["probability"]
+
+
+@dataclass(frozen=True)
+class SecurityMaterial:
+    """Certificates of a local CA and a credentials file, made once per session.
+
+    ``directory`` holds ca.pem, server.pem/.key and NAME.pem/.key for the clients
+    ``audit-team`` (a caller by certificate) and ``stranger`` (signed, but no caller);
+    ``rogue/`` the same names from another CA. ``tokens``: role -> the bearer token of the
+    caller ``<role>-caller`` of ``credentials_file``.
+    """
+
+    directory: Path
+    credentials_file: Path
+    tokens: dict[Role, str]
+
+    def pem(self, name: str) -> bytes:
+        return (self.directory / name).read_bytes()
+
+
+@pytest.fixture(scope="session")
+def security(tmp_path_factory: pytest.TempPathFactory) -> SecurityMaterial:
+    directory = tmp_path_factory.mktemp("security")
+    write_certificates(directory, ["audit-team", "stranger"])
+    write_certificates(directory / "rogue", ["audit-team"])
+    credentials = directory / "credentials.json"
+    tokens = {role: mint_token(credentials, f"{role}-caller", role) for role in Role}
+    by_certificate = CallerEntry("audit-team", Role.AUDITOR, certificate_cn="audit-team")
+    callers = (*load_credentials(credentials).callers, by_certificate)
+    write_credentials(credentials, Credentials(callers))
+    return SecurityMaterial(directory, credentials, tokens)

@@ -33,7 +33,7 @@ from server.artifacts import load_artifacts
 from server.settings import Settings
 
 artifacts = load_artifacts(Path(sys.argv[1]))
-settings = Settings(artifacts_dir=artifacts.paths.root, host="127.0.0.1", port=0)
+settings = Settings(artifacts_dir=artifacts.paths.root, host="127.0.0.1", port=0, no_auth=True)
 server, _ = create_server(settings, artifacts=artifacts)
 server.grpc_server.stop(None)
 print(json.dumps(sorted(name for name in json.loads(sys.argv[2]) if name in sys.modules)))

@@ -39,7 +39,7 @@ def _server_process(artifacts: Path, port: int, log: Path) -> subprocess.Popen[b
     env = {**os.environ, "CREDITSCORE_ARTIFACTS": str(artifacts), "CREDITSCORE_PORT": str(port)}
     with log.open("wb") as sink:  # a file, not a pipe: a full pipe would block the server
         return subprocess.Popen(
-            [sys.executable, "-m", "server", "--host", "127.0.0.1"],
+            [sys.executable, "-m", "server", "--host", "127.0.0.1", "--no-auth"],
             cwd=REPO_ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -65,7 +65,7 @@ def _wait_until_serving(process: subprocess.Popen[bytes], address: str, log: Pat
 
 def _refusal(artifacts: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "server", "--artifacts", str(artifacts), "--port", "0"],
+        [sys.executable, "-m", "server", "--artifacts", str(artifacts), "--port", "0", "--no-auth"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -127,7 +127,9 @@ def test_shutdown_flips_health_first_and_lets_calls_in_flight_finish(
     serving_artifacts: ServingArtifacts,
 ):
     hold = _Hold()
-    settings = Settings(artifacts_dir=serving_artifacts.paths.root, host="127.0.0.1", port=0)
+    settings = Settings(
+        artifacts_dir=serving_artifacts.paths.root, host="127.0.0.1", port=0, no_auth=True
+    )
     server, port = create_server(settings, artifacts=serving_artifacts, interceptors=[hold])
     server.start()
     client_id = int(serving_artifacts.features.client_ids[0])
@@ -149,7 +151,9 @@ def test_shutdown_flips_health_first_and_lets_calls_in_flight_finish(
 
 
 def test_new_calls_are_refused_once_shutting_down(serving_artifacts: ServingArtifacts):
-    settings = Settings(artifacts_dir=serving_artifacts.paths.root, host="127.0.0.1", port=0)
+    settings = Settings(
+        artifacts_dir=serving_artifacts.paths.root, host="127.0.0.1", port=0, no_auth=True
+    )
     server, port = create_server(settings, artifacts=serving_artifacts)
     server.start()
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:

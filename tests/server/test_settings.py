@@ -19,6 +19,8 @@ def test_settings_come_from_environment_variables():
             "CREDITSCORE_PORT": "6000",
             "CREDITSCORE_GRACE_PERIOD_SECONDS": "2.5",
             "CREDITSCORE_REUSE_PORT": "true",
+            "CREDITSCORE_INSECURE": "true",
+            "CREDITSCORE_NO_AUTH": "1",
         },
     )
     assert settings.artifacts_dir == Path("/models/a")
@@ -29,21 +31,25 @@ def test_settings_come_from_environment_variables():
 
 def test_flags_win_over_environment_variables():
     settings = parse_settings(
-        ["--artifacts", "/b", "--port", "7000", "--log-calls"],
+        ["--artifacts", "/b", "--port", "7000", "--log-calls", "--no-auth"],
         {"CREDITSCORE_ARTIFACTS": "/a", "CREDITSCORE_PORT": "6000"},
     )
     assert (settings.artifacts_dir, settings.port, settings.log_calls) == (Path("/b"), 7000, True)
 
 
 def test_defaults_listen_on_loopback_port_50051():
-    settings = parse_settings(["--artifacts", "/a"], {})
+    settings = parse_settings(["--artifacts", "/a", "--no-auth"], {})
     assert settings.address == "127.0.0.1:50051"
     assert settings.max_message_bytes >= 4 * 1024 * 1024
 
 
 def test_large_batches_use_every_usable_core_unless_told_otherwise():
-    assert parse_settings(["--artifacts", "/a"], {}).batch_threads == len(os.sched_getaffinity(0))
-    settings = parse_settings(["--artifacts", "/a"], {"CREDITSCORE_BATCH_THREADS": "1"})
+    assert parse_settings(["--artifacts", "/a", "--no-auth"], {}).batch_threads == len(
+        os.sched_getaffinity(0)
+    )
+    settings = parse_settings(
+        ["--artifacts", "/a", "--no-auth"], {"CREDITSCORE_BATCH_THREADS": "1"}
+    )
     assert settings.batch_threads == 1
 
 
@@ -59,6 +65,9 @@ def test_large_batches_use_every_usable_core_unless_told_otherwise():
         (["--artifacts", "/a"], {"CREDITSCORE_REUSE_PORT": "maybe"}, "--reuse-port"),
         (["--artifacts", "/a", "--batch-threads", "0"], {}, "--batch-threads"),
         (["--artifacts", "/a"], {"CREDITSCORE_BATCH_THREADS": "all"}, "--batch-threads"),
+        (["--artifacts", "/a", "--no-auth", "--caller-max-in-flight", "0"], {}, "in-flight"),
+        (["--artifacts", "/a", "--no-auth", "--caller-max-rate", "0"], {}, "--caller-max-rate"),
+        (["--artifacts", "/a", "--no-auth", "--caller-max-rate", "nan"], {}, "--caller-max-rate"),
     ],
 )
 def test_bad_settings_are_one_line_errors_naming_the_flag(
@@ -70,7 +79,7 @@ def test_bad_settings_are_one_line_errors_naming_the_flag(
 
 
 def test_settings_are_frozen_and_keyword_only():
-    settings = Settings(artifacts_dir=Path("/a"))
+    settings = Settings(artifacts_dir=Path("/a"), no_auth=True)
     with pytest.raises(AttributeError):
         settings.port = 1  # type: ignore[misc]
     with pytest.raises(TypeError):
