@@ -29,6 +29,10 @@ _MALLOC_OPTIONS = (
 )
 
 
+# How often the main thread wakes to run a pending signal handler.
+SIGNAL_POLL_SECONDS = 0.05
+
+
 def _return_freed_memory() -> None:
     """Set glibc's allocator so that freed large buffers go back to the system (no-op on other
     C libraries). Before any thread starts: arenas are made per thread."""
@@ -80,7 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         port,
         settings.worker_threads,
     )
-    stop_requested.wait()
+    # A timed wait, in a loop: the kernel may deliver SIGTERM to one of gRPC's threads, and
+    # Python runs its handler only when the main thread wakes; an untimed wait could sleep
+    # through the signal for good.
+    while not stop_requested.wait(SIGNAL_POLL_SECONDS):
+        pass
     server.drain().wait()
     return 0
 

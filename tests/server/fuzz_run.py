@@ -428,7 +428,8 @@ class Mutations:
     def _scalar(self, fd: FieldDescriptor) -> object:
         if fd.cpp_type in INT_BOUNDS:
             low, high = INT_BOUNDS[fd.cpp_type]
-            return int(self.rng.choice([low, high, 0]))
+            # Indexed, not rng.choice: numpy would round 2**64 - 1 through a float.
+            return (low, high, 0)[int(self.rng.integers(3))]
         if fd.cpp_type in (FieldDescriptor.CPPTYPE_DOUBLE, FieldDescriptor.CPPTYPE_FLOAT):
             return float(self.rng.choice(SPECIAL_FLOATS))
         if fd.cpp_type == FieldDescriptor.CPPTYPE_BOOL:
