@@ -25,7 +25,7 @@ EMPTY_METHOD = "/benchmarks.Floor/Empty"
 # The defaults of server.settings.Settings (copied: benchmarks do not import the server).
 WORKER_THREADS = 8
 MAX_CONCURRENT_CALLS = 256
-MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
 def _empty(request: bytes, context: grpc.ServicerContext) -> bytes:
