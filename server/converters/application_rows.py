@@ -40,7 +40,6 @@ class ApplicationReader:
     shared by every call."""
 
     def __init__(self, codes: CategoryCodes) -> None:
-        self._codes = codes
         # Each field descriptor's place: (categorical?, column position in its matrix).
         self._slots: dict[FieldDescriptor, tuple[bool, int]] = {}
         self._by_name: dict[str, ApplicationField] = {}

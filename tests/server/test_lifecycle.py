@@ -8,11 +8,8 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
@@ -25,6 +22,7 @@ from server.app import SERVICE_NAMES, create_server
 from server.artifacts import ServingArtifacts
 from server.settings import Settings
 from tests.server.conftest import REPO_ROOT
+from tests.server.holding import HoldScore
 
 SERVICES = ("creditscore.v1.CreditScoreService", "inference.GRPCInferenceService")
 
@@ -97,36 +95,10 @@ def test_reflection_describes_the_score_request(channel):
     assert response.file_descriptor_response.file_descriptor_proto
 
 
-class _Hold(grpc.ServerInterceptor):
-    """Holds Score calls until released: a call that is surely in flight."""
-
-    def __init__(self) -> None:
-        self.entered = threading.Event()
-        self.release = threading.Event()
-
-    def intercept_service(
-        self, continuation: Callable[[Any], Any], handler_call_details: Any
-    ) -> Any:
-        handler = continuation(handler_call_details)
-        if not handler_call_details.method.endswith("/Score"):
-            return handler
-
-        def held(request: Any, context: Any) -> Any:
-            self.entered.set()
-            self.release.wait(10)
-            return handler.unary_unary(request, context)
-
-        return grpc.unary_unary_rpc_method_handler(
-            held,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-
-
 def test_shutdown_flips_health_first_and_lets_calls_in_flight_finish(
     serving_artifacts: ServingArtifacts,
 ):
-    hold = _Hold()
+    hold = HoldScore()
     settings = Settings(
         artifacts_dir=serving_artifacts.paths.root, host="127.0.0.1", port=0, no_auth=True
     )

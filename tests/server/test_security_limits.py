@@ -4,9 +4,8 @@ google.rpc.RetryInfo, and one caller over its limits does not slow the others.""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
@@ -22,6 +21,7 @@ from server.security.credentials import mint_token
 from server.security.limits import CallerLimits, Limits
 from server.security.roles import Role
 from server.settings import Settings
+from tests.server.holding import HoldScore
 
 # One per use: at 1 call/s, a caller used twice within a second would be refused.
 CALLERS = ("busy", "hasty", "patient", "calm")
@@ -97,30 +97,6 @@ def test_concurrent_callers_never_exceed_their_in_flight_limit():
     limits.acquire("a")  # all counted out
 
 
-class _Hold(grpc.ServerInterceptor):
-    """Holds Score calls until released: calls that are surely in progress."""
-
-    def __init__(self) -> None:
-        self.entered = threading.Event()
-        self.release = threading.Event()
-
-    def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
-        handler = continuation(details)
-        if handler is None or not details.method.endswith("/Score"):
-            return handler
-
-        def held(request: Any, context: Any) -> Any:
-            self.entered.set()
-            self.release.wait(10)
-            return handler.unary_unary(request, context)
-
-        return grpc.unary_unary_rpc_method_handler(
-            held,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-
-
 @pytest.fixture(scope="module")
 def tokens(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     credentials = tmp_path_factory.mktemp("limits") / "credentials.json"
@@ -130,8 +106,8 @@ def tokens(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, st
 @pytest.fixture(scope="module")
 def limited(
     serving_artifacts: ServingArtifacts, tokens: tuple[Path, dict[str, str]]
-) -> Iterator[tuple[credit_score_pb2_grpc.CreditScoreServiceStub, _Hold]]:
-    hold = _Hold()
+) -> Iterator[tuple[credit_score_pb2_grpc.CreditScoreServiceStub, HoldScore]]:
+    hold = HoldScore()
     settings = Settings(
         artifacts_dir=serving_artifacts.paths.root,
         host="127.0.0.1",
