@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo_output
 DEMO_CLIENTS ?= 30000
 
-.PHONY: demo test check venv gen-protos clean browser bench bench-quick bench-setup
+.PHONY: demo test check venv gen-protos clean browser system-packages bench bench-quick bench-setup
 
 venv: $(STAMP)
 
@@ -27,7 +27,14 @@ browser:
 	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 		|| echo "warning: could not install Debian's chromium (not root?); browser tests will be skipped"
 
-test: $(STAMP) browser
+# The decision record's tests run on a real PostgreSQL (Debian's postgresql) as well as SQLite,
+# and render the web app's PDF letters with poppler's pdftoppm: both installed when missing.
+system-packages:
+	(test -x /usr/lib/postgresql/15/bin/postgres || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1) && command -v pdftoppm >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql poppler-utils) \
+		|| echo "warning: could not install postgresql / poppler-utils (not root?); the tests that need them say so and are skipped"
+
+test: $(STAMP) browser system-packages
 	$(PY) -m pytest
 
 check: $(STAMP)

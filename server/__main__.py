@@ -12,6 +12,7 @@ from types import FrameType
 
 from server.artifacts import ArtifactsError, load_artifacts
 from server.logging_setup import configure_logging
+from server.records.store import StoreError
 from server.settings import SettingsError, parse_settings
 
 logger = logging.getLogger("server")
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         server, port = create_server(settings, artifacts=artifacts)
     except ArtifactsError as error:
         print(f"error: cannot serve {settings.artifacts_dir}: {error}", file=sys.stderr)
+        return 1
+    except StoreError as error:
+        print(f"error: {error} (or pass --record-db)", file=sys.stderr)
         return 1
     except (OSError, RuntimeError) as error:
         print(f"error: cannot listen on {settings.address}: {error}", file=sys.stderr)

@@ -12,7 +12,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2
 from grpc_reflection.v1alpha import reflection
 
-from creditscore.v1 import credit_score_pb2
+from creditscore.v1 import credit_score_pb2, decision_record_pb2
 from inference import grpc_service_pb2
 from server.artifacts import ServingArtifacts, load_artifacts
 from server.converters.score_messages import ScoreMessages
@@ -27,6 +27,10 @@ from server.raw_requests import (
     RawReflectionServicer,
     add_raw_service,
 )
+from server.records.recorder import DecisionRecorder
+from server.records.service import DecisionRecordServicer
+from server.records.service import add_to_server as add_records
+from server.records.sql_store import open_store
 from server.scorer import Scorer
 from server.security.interceptor import SecurityInterceptor
 from server.security.tls import server_credentials
@@ -38,9 +42,10 @@ __all__ = ["SERVICE_NAMES", "ScoringServer", "create_server"]
 logger = logging.getLogger(__name__)
 
 CREDIT_SCORE_SERVICE = credit_score_pb2.DESCRIPTOR.services_by_name["CreditScoreService"].full_name
+RECORD_SERVICE = decision_record_pb2.DESCRIPTOR.services_by_name["DecisionRecordService"].full_name
 INFERENCE_SERVICE = grpc_service_pb2.DESCRIPTOR.services_by_name["GRPCInferenceService"].full_name
 # Services whose health is reported ("" is the server as a whole).
-SERVICE_NAMES: tuple[str, ...] = ("", CREDIT_SCORE_SERVICE, INFERENCE_SERVICE)
+SERVICE_NAMES: tuple[str, ...] = ("", CREDIT_SCORE_SERVICE, RECORD_SERVICE, INFERENCE_SERVICE)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class ScoringServer:
     readiness: Readiness
     settings: Settings
     artifacts: ServingArtifacts
+    recorder: DecisionRecorder
 
     def start(self) -> None:
         """Open the port, then report SERVING."""
@@ -71,12 +77,19 @@ class ScoringServer:
         see ``drain``): only a server behind a load balancer needs one.
         """
         grace = self.settings.grace_period_seconds if grace_seconds is None else grace_seconds
-        return drain(
+        stopped = drain(
             self.grpc_server,
             self.health,
             self.readiness.clear,
             Drain(drain_seconds=drain_seconds, grace_seconds=grace),
         )
+        # The store closes once no call can write to it any more.
+        threading.Thread(
+            target=lambda: (stopped.wait(), self.recorder.close()),
+            name="close-decision-store",
+            daemon=True,
+        ).start()
+        return stopped
 
     def drain(self) -> threading.Event:
         """The SIGTERM sequence with the settings' drain and grace periods (see ``shutdown``)."""
@@ -113,7 +126,9 @@ def create_server(
     scorer = Scorer(artifacts, settings.batch_threads)
     messages = ScoreMessages(scorer.codes, scorer.model_version, scorer.threshold)
     insight = InsightService(artifacts, scorer=scorer, messages=messages)
-    add_to_server(CreditScoreServicer(scorer, insight, messages), server)
+    recorder = _recorder(settings)
+    add_to_server(CreditScoreServicer(scorer, insight, messages, recorder), server)
+    add_records(DecisionRecordServicer(recorder, scorer), server)
     add_inference_v2(InferenceV2Servicer(artifacts, readiness, InferenceStatistics()), server)
     health_servicer = ClosableHealthServicer()
     for name in SERVICE_NAMES:
@@ -135,7 +150,18 @@ def create_server(
         "no authentication (--no-auth)" if settings.no_auth else "callers of the credentials file",
         "on" if settings.reflection else "off",
     )
-    return ScoringServer(server, health_servicer, readiness, settings, artifacts), port
+    return ScoringServer(server, health_servicer, readiness, settings, artifacts, recorder), port
+
+
+def _recorder(settings: Settings) -> DecisionRecorder:
+    """The decision recorder; the store is opened (and migrated) before the port opens."""
+    target = settings.record_target
+    if target is None:
+        logger.warning("decision record off (--record off): decisions are not recorded")
+        return DecisionRecorder(None)
+    store = open_store(target)
+    logger.info("decision record: %s (schema %d)", store.description, store.schema_version())
+    return DecisionRecorder(store)
 
 
 def _options(settings: Settings) -> list[tuple[str, int]]:

@@ -13,11 +13,20 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf import descriptor_pool
+from typing import TypeVar
+
+from google.protobuf.descriptor import (
+    Descriptor,
+    EnumDescriptor,
+    EnumValueDescriptor,
+    FieldDescriptor,
+    ServiceDescriptor,
+)
 from google.protobuf.message import Message
 
-from creditscore.v1 import application_pb2, credit_score_pb2, rules_pb2
-from server.errors import FieldViolation
+from creditscore.v1 import application_pb2, credit_score_pb2, decision_record_pb2, rules_pb2
+from server.errors import FieldViolation, InvalidArgument, parse_request
 
 __all__ = [
     "APPLICATION_FIELDS",
@@ -25,13 +34,19 @@ __all__ = [
     "AllowedValue",
     "ApplicationField",
     "FieldRule",
+    "RequestParser",
     "RequestRules",
+    "value_label",
     "application_field",
     "category_labels",
     "quote",
     "request_rule",
     "rule_of",
 ]
+
+_PACKAGE = credit_score_pb2.DESCRIPTOR.package
+# Loaded so that request_rule finds the decision record's messages in the default pool.
+_CONTRACT_FILES = (credit_score_pb2.DESCRIPTOR, decision_record_pb2.DESCRIPTOR)
 
 # Longest part of a bad value an error detail repeats: enough to recognise it, never enough to
 # make a trailer that exceeds gRPC's metadata limit.
@@ -157,7 +172,11 @@ def application_field(column: str) -> ApplicationField:
 def request_rule(message: str, field: str) -> FieldRule:
     """The rule of a creditscore.v1 request field, e.g. ("SearchClientsRequest", "page_size"),
     for domain code that states the same bound."""
-    descriptor = credit_score_pb2.DESCRIPTOR.message_types_by_name[message].fields_by_name[field]
+    descriptor = (
+        descriptor_pool.Default()
+        .FindMessageTypeByName(f"{_PACKAGE}.{message}")
+        .fields_by_name[field]
+    )
     rule = rule_of(descriptor)
     if rule is None:
         raise KeyError(f"{message}.{field} declares no (FieldRules.rules)")
@@ -192,21 +211,74 @@ class RequestRules:
         self._fields = tuple(
             (field, rule)
             for field in descriptor.fields
-            if field.type != FieldDescriptor.TYPE_MESSAGE and (rule := rule_of(field)) is not None
+            if field.type != FieldDescriptor.TYPE_MESSAGE
+            and ((rule := rule_of(field)) is not None or field.type == FieldDescriptor.TYPE_ENUM)
         )
 
     def violations(self, message: Message) -> list[FieldViolation]:
-        """Every field of ``message`` that breaks its rule."""
+        """Every field of ``message`` that breaks its rule; an enum field must hold one of
+        its declared values (proto3 keeps unknown numbers) and, when required, not 0."""
         found: list[FieldViolation] = []
-        for field, rule in self._fields:
+        for field, declared in self._fields:
+            rule = declared or FieldRule()
             value = getattr(message, field.name)
-            if field.is_repeated:
+            if rule.required and not _is_set(message, field, value):
+                found.append(FieldViolation(field.name, "required"))
+            elif field.type == FieldDescriptor.TYPE_ENUM and not field.is_repeated:
+                found += _enum_violations(field.name, value, field.enum_type)
+            elif field.is_repeated:
                 found += _repeated_violations(field.name, value, rule)
             elif field.type == FieldDescriptor.TYPE_STRING:
                 found += _string_violations(field.name, value, rule)
             elif not field.has_presence or message.HasField(field.name):
                 found += _number_violations(field.name, float(value), rule)
         return found
+
+
+_Request = TypeVar("_Request", bound=Message)
+
+
+class RequestParser:
+    """Parses each method's request bytes of one service and checks its own fields' rules
+    (nested Applications are checked by the Scorer): INVALID_ARGUMENT for bytes that are not
+    a message, or for a field outside its rules."""
+
+    def __init__(self, service: ServiceDescriptor) -> None:
+        self._rules = {
+            method.input_type.full_name: RequestRules(method.input_type)
+            for method in service.methods
+        }
+
+    def parse(self, message_class: type[_Request], data: bytes) -> _Request:
+        request = parse_request(message_class, data)
+        found = self._rules[message_class.DESCRIPTOR.full_name].violations(request)
+        if found:
+            raise InvalidArgument(found)
+        return request
+
+
+def value_label(value: EnumValueDescriptor, language: str) -> str:
+    """An enum value's (ValueLabel.label) in ``language`` ("fr" or English), else its name."""
+    options = value.GetOptions()
+    if not options.HasExtension(rules_pb2.ValueLabel.label):
+        return value.name
+    label = options.Extensions[rules_pb2.ValueLabel.label]
+    return (label.fr if language == "fr" else label.en) or value.name
+
+
+def _is_set(message: Message, field: FieldDescriptor, value: object) -> bool:
+    if field.is_repeated:
+        return bool(value)
+    if field.has_presence:
+        return message.HasField(field.name)
+    return value != field.default_value
+
+
+def _enum_violations(name: str, value: int, enum: EnumDescriptor) -> list[FieldViolation]:
+    if value not in enum.values_by_number:
+        known = ", ".join(v.name for v in enum.values if v.number)
+        return [FieldViolation(name, f"unknown value {value}; one of {known}")]
+    return []
 
 
 def _repeated_violations(

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 import grpc
-from google.protobuf.message import Message
 
 from creditscore.v1 import credit_score_pb2
-from server.contract import RequestRules
+from server.contract import RequestParser
 from server.converters.score_messages import ScoreMessages, score_response
-from server.errors import InvalidArgument, PermissionDenied, grpc_errors, parse_request
+from server.errors import PermissionDenied, grpc_errors
 from server.logging_setup import current_request_id
 from server.raw_requests import add_raw_service
+from server.records.entries import Call, explain_record, model_record, score_record
+from server.records.recorder import DecisionRecorder
 from server.scorer import Scorer
 from server.security import Caller, current_caller
 
@@ -24,9 +25,6 @@ __all__ = ["CreditScoreServicer", "Insight", "Readiness", "add_to_server"]
 _SERVICE = credit_score_pb2.DESCRIPTOR.services_by_name["CreditScoreService"]
 
 logger = logging.getLogger(__name__)
-
-_Request = TypeVar("_Request", bound=Message)
-
 
 class Readiness:
     """Whether the server takes new calls: set once serving, cleared when shutting down.
@@ -73,36 +71,24 @@ class Insight(Protocol):
     ) -> credit_score_pb2.GetModelInfoResponse: ...
 
 
-class _Requests:
-    """Parses each method's request bytes and checks its own fields' rules (nested
-    Applications are checked by the Scorer): INVALID_ARGUMENT for bytes that are not a
-    message, or for a field outside its rules."""
-
-    def __init__(self) -> None:
-        self._rules = {
-            method.input_type.full_name: RequestRules(method.input_type)
-            for method in _SERVICE.methods
-        }
-
-    def parse(self, message_class: type[_Request], data: bytes) -> _Request:
-        request = parse_request(message_class, data)
-        found = self._rules[message_class.DESCRIPTOR.full_name].violations(request)
-        if found:
-            raise InvalidArgument(found)
-        return request
-
-
 class CreditScoreServicer:
     """Score and ScoreBatch here; the other RPCs delegate to the insight service. Every
     handler gets the request's bytes, so that bytes that are not a valid message are answered
     like any bad input (INVALID_ARGUMENT) rather than by gRPC's INTERNAL. Register it with
     ``add_to_server``."""
 
-    def __init__(self, scorer: Scorer, insight: Insight, messages: ScoreMessages) -> None:
+    def __init__(
+        self,
+        scorer: Scorer,
+        insight: Insight,
+        messages: ScoreMessages,
+        recorder: DecisionRecorder,
+    ) -> None:
         self._scorer = scorer
         self._insight = insight
         self._messages = messages
-        self._requests = _Requests()
+        self._recorder = recorder
+        self._requests = RequestParser(_SERVICE)
 
     @grpc_errors
     def Score(
@@ -110,7 +96,11 @@ class CreditScoreServicer:
     ) -> credit_score_pb2.ScoreResponse:
         parsed = self._requests.parse(credit_score_pb2.ScoreRequest, request)
         query, rows = self._messages.query(parsed)
-        return score_response(self._scorer.score(query, rows), current_request_id())
+        response = score_response(self._scorer.score(query, rows), current_request_id())
+        self._recorder.write(
+            [score_record(_call(), response.score, _canonical(parsed))]
+        )
+        return response
 
     @grpc_errors
     def ScoreBatch(
@@ -120,7 +110,15 @@ class CreditScoreServicer:
             self._requests.parse(credit_score_pb2.ScoreBatchRequest, request)
         )
         scores = self._scorer.score_items(batch.queries, batch.rows, context.time_remaining)
-        return self._messages.batch_response(batch, scores, current_request_id())
+        response = self._messages.batch_response(batch, scores, current_request_id())
+        call = _call()
+        self._recorder.write(
+            [
+                model_record(call, decided, application, batch_index=index)
+                for index, decided, application in self._messages.decided_items(batch, scores)
+            ]
+        )
+        return response
 
     @grpc_errors
     def Explain(
@@ -134,6 +132,8 @@ class CreditScoreServicer:
             raise PermissionDenied("no authenticated caller")
         response = self._insight.explain(parsed, caller=caller)
         response.request_id = current_request_id()
+        call = Call(response.request_id, caller)
+        self._recorder.write([explain_record(call, response, _canonical(parsed))])
         return response
 
     @grpc_errors
@@ -163,6 +163,17 @@ class CreditScoreServicer:
     ) -> credit_score_pb2.GetModelInfoResponse:
         parsed = self._requests.parse(credit_score_pb2.GetModelInfoRequest, request)
         return self._insight.get_model_info(parsed)
+
+
+def _call() -> Call:
+    return Call(current_request_id(), current_caller())
+
+
+def _canonical(request: credit_score_pb2.ScoreRequest | credit_score_pb2.ExplainRequest) -> bytes:
+    """The request's Application as scored, in deterministic bytes; b"" when none was sent."""
+    if not request.HasField("application"):
+        return b""
+    return request.application.SerializeToString(deterministic=True)
 
 
 def add_to_server(servicer: CreditScoreServicer, server: grpc.Server) -> None:

@@ -69,6 +69,12 @@ class Settings:
     # burst of one second's worth); beyond either, RESOURCE_EXHAUSTED with RetryInfo.
     caller_max_in_flight: int = 64
     caller_max_rate: float = 2000.0
+    # Every decision is recorded before its response is sent (server.records); off only for
+    # benchmarks that measure the server without it.
+    record: bool = True
+    # Where: a SQLite file (default: decisions.sqlite next to the artifacts directory) or a
+    # postgresql:// URL (several replicas sharing one record).
+    record_db: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port < 65536:
@@ -94,7 +100,18 @@ class Settings:
             raise SettingsError(f"--batch-threads must be in 1..256, got {self.batch_threads}")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"--log-level must be one of {LOG_LEVELS}, got {self.log_level!r}")
+        if self.record_db is not None and not self.record_db.strip():
+            raise SettingsError("--record-db must not be empty: a SQLite path or postgresql:// URL")
         self._check_security()
+
+    @property
+    def record_target(self) -> str | None:
+        """The decision store's path or URL; None when recording is off."""
+        if not self.record:
+            return None
+        if self.record_db:
+            return self.record_db
+        return str(self.artifacts_dir.resolve().parent / "decisions.sqlite")
 
     def _check_security(self) -> None:
         """TLS files in pairs, no plaintext beyond loopback unless told, callers known (or
@@ -190,6 +207,8 @@ def parse_settings(
         drain_seconds=_real(args.drain_seconds, "--drain-seconds"),
         caller_max_in_flight=_whole(args.caller_max_in_flight, "--caller-max-in-flight"),
         caller_max_rate=_real(args.caller_max_rate, "--caller-max-rate"),
+        record=_on_off(args.record, "--record"),
+        record_db=str(args.record_db) if args.record_db is not None else None,
     )
 
 
@@ -220,6 +239,15 @@ def _flag(value: object, flag: str) -> bool:
     if text in {"0", "false", "no", "off", ""}:
         return False
     raise SettingsError(f"{flag} must be true or false, got {value!r}")
+
+
+def _on_off(value: object, flag: str) -> bool:
+    text = str(value).strip().lower()
+    if text in {"on", "true", "1", "yes"}:
+        return True
+    if text in {"off", "false", "0", "no"}:
+        return False
+    raise SettingsError(f"{flag} must be on or off, got {value!r}")
 
 
 def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
@@ -300,6 +328,17 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--caller-max-rate", default=env("CALLER_MAX_RATE", defaults["caller_max_rate"].default)
+    )
+    parser.add_argument(
+        "--record",
+        default=env("RECORD", "on"),
+        help="record every decision before answering: on (default) or off (benchmarks only)",
+    )
+    parser.add_argument(
+        "--record-db",
+        default=env("RECORD_DB", None),
+        help="decision store: a SQLite file (default: decisions.sqlite next to the artifacts)"
+        " or a postgresql://USER@HOST:PORT/DB URL",
     )
     parser.add_argument("--log-level", default=env("LOG_LEVEL", defaults["log_level"].default))
     parser.add_argument(

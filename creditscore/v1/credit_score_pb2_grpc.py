@@ -52,7 +52,10 @@ class CreditScoreServiceStub:
     call's request id (otherwise it draws a UUID), logs it with the call and returns it in the
     `request_id` field of the Score, ScoreBatch and Explain responses.
 
-    Every RPC is read-only: retrying a call has no side effect.
+    Decisions on record: Score, each ScoreBatch item and Explain are written to the decision
+    record (DecisionRecordService, decision_record.proto) before the response is sent; a
+    response received always has its record. They are otherwise read-only: a retry gives the
+    same decision and adds a record. Every other RPC is read-only.
     """
 
     def __init__(self, channel):
@@ -125,7 +128,10 @@ class CreditScoreServiceServicer:
     call's request id (otherwise it draws a UUID), logs it with the call and returns it in the
     `request_id` field of the Score, ScoreBatch and Explain responses.
 
-    Every RPC is read-only: retrying a call has no side effect.
+    Decisions on record: Score, each ScoreBatch item and Explain are written to the decision
+    record (DecisionRecordService, decision_record.proto) before the response is sent; a
+    response received always has its record. They are otherwise read-only: a retry gives the
+    same decision and adds a record. Every other RPC is read-only.
     """
 
     def Score(self, request, context):
@@ -260,7 +266,10 @@ class CreditScoreService:
     call's request id (otherwise it draws a UUID), logs it with the call and returns it in the
     `request_id` field of the Score, ScoreBatch and Explain responses.
 
-    Every RPC is read-only: retrying a call has no side effect.
+    Decisions on record: Score, each ScoreBatch item and Explain are written to the decision
+    record (DecisionRecordService, decision_record.proto) before the response is sent; a
+    response received always has its record. They are otherwise read-only: a retry gives the
+    same decision and adds a record. Every other RPC is read-only.
     """
 
     @staticmethod

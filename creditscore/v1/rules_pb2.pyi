@@ -42,3 +42,13 @@ class AllowedValue(_message.Message):
     label_en: str
     label_fr: str
     def __init__(self, value: _Optional[str] = ..., label_en: _Optional[str] = ..., label_fr: _Optional[str] = ...) -> None: ...
+
+class ValueLabel(_message.Message):
+    __slots__ = ("en", "fr")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    label: _descriptor.FieldDescriptor
+    EN_FIELD_NUMBER: _ClassVar[int]
+    FR_FIELD_NUMBER: _ClassVar[int]
+    en: str
+    fr: str
+    def __init__(self, en: _Optional[str] = ..., fr: _Optional[str] = ...) -> None: ...

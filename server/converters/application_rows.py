@@ -31,6 +31,8 @@ _FLOAT64 = np.dtype("<f8")
 _INT64 = np.dtype("<i8")
 _INT32 = np.dtype("<i4")
 
+# How a number read as float64 is set on a field of each protobuf type.
+_CASTS = {FieldDescriptor.TYPE_BOOL: bool, FieldDescriptor.TYPE_INT32: int, FieldDescriptor.TYPE_INT64: int}
 _NUMERIC_INDEX = {name: j for j, name in enumerate(RAW_NUMERIC_COLUMNS)}
 _CATEGORICAL_INDEX = {name: j for j, name in enumerate(RAW_CATEGORICAL_COLUMNS)}
 
@@ -49,6 +51,12 @@ class ApplicationReader:
             self._by_name[field.name] = field
         self._code_of = tuple(
             {value: k for k, value in enumerate(column)} for column in codes.values
+        )
+        self._words = tuple(tuple(column) for column in codes.values)
+        self._builders = tuple(
+            (field.name, field.is_categorical, slot, _CASTS.get(field.descriptor.type, float))
+            for field in APPLICATION_FIELDS
+            for _, slot in [self._slots[field.descriptor]]
         )
 
     def messages(
@@ -96,6 +104,28 @@ class ApplicationReader:
         if positions is None:
             return ApplicationRows(numeric, codes, non_finite, unknown)
         return _placed(ApplicationRows(numeric, codes, non_finite, unknown), positions, count)
+
+    def canonical(self, rows: ApplicationRows, indices: Sequence[int]) -> list[bytes]:
+        """Rows ``indices`` of ``rows`` as Application messages in deterministic protobuf bytes:
+        the application exactly as scored, for the decision record (a columnar row has no
+        message of its own). Missing values stay unset."""
+        builders = self._builders
+        numeric, codes = rows.numeric, rows.codes
+        out: list[bytes] = []
+        for i in indices:
+            numbers, categories = numeric[i].tolist(), codes[i].tolist()
+            values: dict[str, object] = {}
+            for name, categorical, j, cast in builders:
+                if categorical:
+                    code = categories[j]
+                    if code >= 0:
+                        values[name] = self._words[j][code]
+                elif numbers[j] == numbers[j]:  # not NaN
+                    values[name] = cast(numbers[j])
+            out.append(
+                application_pb2.Application(**values).SerializeToString(deterministic=True)
+            )
+        return out
 
     def columns(
         self, columns: credit_score_pb2.ApplicationColumns

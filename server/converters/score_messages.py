@@ -3,12 +3,15 @@ library parsed them to queries and rows, results back to messages."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from creditscore.v1 import credit_score_pb2 as pb
 from model_build.features.rows import CategoryCodes
 from server.contract import rule_of
 from server.converters.application_rows import ApplicationReader
+from server.records.entries import ModelDecision
 from server.errors import FieldViolation, InvalidArgument, status_for
 from server.scorer import (
     ApplicationRows,
@@ -42,10 +45,18 @@ _NOTHING = FieldViolation("requests", "set requests (a list) or columns, not bot
 class BatchRequest:
     """A parsed ScoreBatchRequest as the Scorer takes it, and which form it came in."""
 
-    __slots__ = ("columnar", "queries", "rows")
+    __slots__ = ("columnar", "items", "queries", "rows")
 
-    def __init__(self, queries: ScoreQueries, rows: ApplicationRows, columnar: bool) -> None:
+    def __init__(
+        self,
+        queries: ScoreQueries,
+        rows: ApplicationRows,
+        columnar: bool,
+        items: Sequence[pb.ScoreRequest] = (),
+    ) -> None:
         self.queries, self.rows, self.columnar = queries, rows, columnar
+        # The list form's requests, whose Applications the decision record keeps as sent.
+        self.items = items
 
 
 class ScoreMessages:
@@ -88,8 +99,40 @@ class ScoreMessages:
             [items[k].application for k in with_application], with_application, len(items)
         )
         return BatchRequest(
-            ScoreQueries(client_ids, has_client, has_application), rows, columnar=False
+            ScoreQueries(client_ids, has_client, has_application), rows, False, items
         )
+
+    def decided_items(
+        self, batch: BatchRequest, scores: BatchScores
+    ) -> list[tuple[int, ModelDecision, bytes]]:
+        """Each scored item (not those with an error): its index, what the model decided and
+        the canonical bytes of the Application scored (b"" for a stored client's own)."""
+        probabilities = scores.probabilities
+        queries = batch.queries
+        scored = [i for i in np.flatnonzero(~np.isnan(probabilities)).tolist()]
+        with_payload = [i for i in scored if queries.has_application[i]]
+        if batch.columnar:
+            canonical = self._reader.canonical(batch.rows, with_payload)
+        else:
+            canonical = [
+                batch.items[i].application.SerializeToString(deterministic=True)
+                for i in with_payload
+            ]
+        applications = dict(zip(with_payload, canonical, strict=True))
+        threshold, version = self._threshold, self._model_version
+        decided = []
+        for i in scored:
+            probability = float(probabilities[i])
+            client = int(queries.client_ids[i]) if queries.has_client[i] else None
+            decision = pb.DECISION_REFUSE if probability >= threshold else pb.DECISION_APPROVE
+            decided.append(
+                (
+                    i,
+                    ModelDecision(client, probability, decision, threshold, version),
+                    applications.get(i, b""),
+                )
+            )
+        return decided
 
     def batch_response(
         self, batch: BatchRequest, scores: BatchScores, request_id: str

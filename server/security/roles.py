@@ -25,7 +25,7 @@ class Role(enum.StrEnum):
     SCORING = "scoring"
     # The advisors' web app: scoring plus reading the stored clients.
     ADVISOR = "advisor"
-    # Audit: model information now; the decision records of a later issue.
+    # Audit: model information and every decision record (read only).
     AUDITOR = "auditor"
 
 
@@ -36,9 +36,11 @@ OPEN_SERVICES = frozenset({HEALTH_SERVICE})
 _CREDIT = "/creditscore.v1.CreditScoreService/"
 _V2 = "/inference.GRPCInferenceService/"
 _REFLECTION = "/grpc.reflection.v1alpha.ServerReflection/"
+_RECORD = "/creditscore.v1.DecisionRecordService/"
 
 _SCORING = frozenset({Role.SCORING, Role.ADVISOR})
 _ADVISOR = frozenset({Role.ADVISOR})
+_READERS = frozenset({Role.ADVISOR, Role.AUDITOR})
 _ANY = frozenset(Role)
 
 # Full method name -> the roles that may call it. A method missing here is refused
@@ -53,6 +55,11 @@ METHOD_ROLES: Mapping[str, frozenset[Role]] = MappingProxyType(
         f"{_CREDIT}SearchClients": _ADVISOR,
         f"{_CREDIT}ComparePeers": _ADVISOR,
         f"{_CREDIT}GetModelInfo": _ANY,
+        # Advisors record their decisions and read the record; auditors read all of it;
+        # scoring callers neither.
+        f"{_RECORD}RecordDecision": _ADVISOR,
+        f"{_RECORD}ListDecisions": _READERS,
+        f"{_RECORD}GetDecision": _READERS,
         f"{_V2}ServerLive": _SCORING,
         f"{_V2}ServerReady": _SCORING,
         f"{_V2}ModelReady": _SCORING,

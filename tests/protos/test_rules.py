@@ -8,12 +8,16 @@ import math
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
 
-from creditscore.v1 import application_pb2, credit_score_pb2, rules_pb2
+from creditscore.v1 import application_pb2, credit_score_pb2, decision_record_pb2, rules_pb2
 
 APPLICATION_FIELDS = list(application_pb2.Application.DESCRIPTOR.fields)
 REQUESTS = [
     method.input_type
-    for method in credit_score_pb2.DESCRIPTOR.services_by_name["CreditScoreService"].methods
+    for service in (
+        credit_score_pb2.DESCRIPTOR.services_by_name["CreditScoreService"],
+        decision_record_pb2.DESCRIPTOR.services_by_name["DecisionRecordService"],
+    )
+    for method in service.methods
 ]
 
 

@@ -29,6 +29,7 @@ from grpc_reflection.v1alpha import reflection_pb2
 
 from creditscore.columns import batch_request
 from creditscore.v1 import credit_score_pb2 as pb
+from creditscore.v1 import decision_record_pb2
 from inference import grpc_service_pb2 as v2
 from server.app import create_server
 from server.artifacts import ServingArtifacts, load_artifacts
@@ -68,6 +69,7 @@ CHANNEL_OPTIONS = [("grpc.max_receive_message_length", -1)]
 # Everything the server serves (reflection only when enabled, as in fuzz_settings).
 SERVICES: tuple[ServiceDescriptor, ...] = (
     pb.DESCRIPTOR.services_by_name["CreditScoreService"],
+    decision_record_pb2.DESCRIPTOR.services_by_name["DecisionRecordService"],
     v2.DESCRIPTOR.services_by_name["GRPCInferenceService"],
     health_pb2.DESCRIPTOR.services_by_name["Health"],
     reflection_pb2.DESCRIPTOR.services_by_name["ServerReflection"],

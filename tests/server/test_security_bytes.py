@@ -8,14 +8,17 @@ import logging
 import grpc
 import pytest
 
+from creditscore.v1 import decision_record_pb2
 from inference import grpc_service_pb2
 from server.logging_setup import CALLS_LOGGER
 
 # Field 1, length-delimited, 5 bytes announced, 2 sent: no message of any type parses it.
 MALFORMED = b"\x0a\x05ab"
 V2 = grpc_service_pb2.DESCRIPTOR.services_by_name["GRPCInferenceService"]
+RECORD = decision_record_pb2.DESCRIPTOR.services_by_name["DecisionRecordService"]
 UNARY = [
     "/grpc.health.v1.Health/Check",
+    *(f"/{RECORD.full_name}/{method.name}" for method in RECORD.methods),
     *(f"/{V2.full_name}/{method.name}" for method in V2.methods),
 ]
 

@@ -16,7 +16,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
 
 from creditscore.v1 import credit_score_pb2 as pb
-from creditscore.v1 import credit_score_pb2_grpc
+from creditscore.v1 import credit_score_pb2_grpc, decision_record_pb2
 from inference import grpc_service_pb2
 from server.artifacts import ServingArtifacts
 from server.logging_setup import CALLS_LOGGER, JsonFormatter
@@ -24,9 +24,10 @@ from server.security.roles import METHOD_ROLES, Role
 from tests.server.conftest import RunningServer, SecurityMaterial, start_server
 
 CREDIT = pb.DESCRIPTOR.services_by_name["CreditScoreService"]
+RECORD = decision_record_pb2.DESCRIPTOR.services_by_name["DecisionRecordService"]
 V2 = grpc_service_pb2.DESCRIPTOR.services_by_name["GRPCInferenceService"]
 REFLECTION = reflection_pb2.DESCRIPTOR.services_by_name["ServerReflection"]
-GUARDED_METHODS = [f"/{s.full_name}/{m.name}" for s in (CREDIT, V2) for m in s.methods]
+GUARDED_METHODS = [f"/{s.full_name}/{m.name}" for s in (CREDIT, RECORD, V2) for m in s.methods]
 AUTH_CODES = {grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED}
 BAD_TOKEN = "x" * 43
 
