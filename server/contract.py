@@ -12,10 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from google.protobuf import descriptor_pool
 from typing import TypeVar
 
+from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import (
     Descriptor,
     EnumDescriptor,
@@ -36,12 +35,12 @@ __all__ = [
     "FieldRule",
     "RequestParser",
     "RequestRules",
-    "value_label",
     "application_field",
     "category_labels",
     "quote",
     "request_rule",
     "rule_of",
+    "value_label",
 ]
 
 _PACKAGE = credit_score_pb2.DESCRIPTOR.package

@@ -26,6 +26,7 @@ _SERVICE = credit_score_pb2.DESCRIPTOR.services_by_name["CreditScoreService"]
 
 logger = logging.getLogger(__name__)
 
+
 class Readiness:
     """Whether the server takes new calls: set once serving, cleared when shutting down.
 
@@ -97,9 +98,7 @@ class CreditScoreServicer:
         parsed = self._requests.parse(credit_score_pb2.ScoreRequest, request)
         query, rows = self._messages.query(parsed)
         response = score_response(self._scorer.score(query, rows), current_request_id())
-        self._recorder.write(
-            [score_record(_call(), response.score, _canonical(parsed))]
-        )
+        self._recorder.write([score_record(_call(), response.score, _canonical(parsed))])
         return response
 
     @grpc_errors

@@ -32,7 +32,11 @@ _INT64 = np.dtype("<i8")
 _INT32 = np.dtype("<i4")
 
 # How a number read as float64 is set on a field of each protobuf type.
-_CASTS = {FieldDescriptor.TYPE_BOOL: bool, FieldDescriptor.TYPE_INT32: int, FieldDescriptor.TYPE_INT64: int}
+_CASTS = {
+    FieldDescriptor.TYPE_BOOL: bool,
+    FieldDescriptor.TYPE_INT32: int,
+    FieldDescriptor.TYPE_INT64: int,
+}
 _NUMERIC_INDEX = {name: j for j, name in enumerate(RAW_NUMERIC_COLUMNS)}
 _CATEGORICAL_INDEX = {name: j for j, name in enumerate(RAW_CATEGORICAL_COLUMNS)}
 
@@ -122,9 +126,7 @@ class ApplicationReader:
                         values[name] = self._words[j][code]
                 elif numbers[j] == numbers[j]:  # not NaN
                     values[name] = cast(numbers[j])
-            out.append(
-                application_pb2.Application(**values).SerializeToString(deterministic=True)
-            )
+            out.append(application_pb2.Application(**values).SerializeToString(deterministic=True))
         return out
 
     def columns(

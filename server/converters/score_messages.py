@@ -11,8 +11,8 @@ from creditscore.v1 import credit_score_pb2 as pb
 from model_build.features.rows import CategoryCodes
 from server.contract import rule_of
 from server.converters.application_rows import ApplicationReader
-from server.records.entries import ModelDecision
 from server.errors import FieldViolation, InvalidArgument, status_for
+from server.records.entries import ModelDecision
 from server.scorer import (
     ApplicationRows,
     BatchScores,

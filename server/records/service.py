@@ -27,7 +27,7 @@ from server.raw_requests import add_raw_service
 from server.records.entries import Call, advisor_record, is_override, score_record
 from server.records.recorder import DecisionRecorder
 from server.records.store import DecisionStore, RecordFilter
-from server.scorer import Scorer, ScoreQuery
+from server.scorer import ScoreQuery, Scorer
 from server.security import current_caller
 
 __all__ = ["DecisionRecordServicer", "add_to_server"]
@@ -212,7 +212,11 @@ def _micros(request: pb.ListDecisionsRequest, name: str) -> int | None:
     stamp = getattr(request, name)
     if not (_MIN_SECONDS <= stamp.seconds <= _MAX_SECONDS and 0 <= stamp.nanos < 1_000_000_000):
         raise InvalidArgument(
-            [FieldViolation(name, "must be a valid time from year 1 to 9999 (nanos 0 to 999999999)")]
+            [
+                FieldViolation(
+                    name, "must be a valid time from year 1 to 9999 (nanos 0 to 999999999)"
+                )
+            ]
         )
     return int(stamp.ToMicroseconds())
 

@@ -122,8 +122,7 @@ class SqlStore(DecisionStore):
         conditions, values = self._conditions(where)
         conditions.append("seq > {p}")
         sql = (
-            f"SELECT seq, record FROM decision_records{_where(conditions)}"
-            " ORDER BY seq LIMIT {p}"
+            f"SELECT seq, record FROM decision_records{_where(conditions)} ORDER BY seq LIMIT {{p}}"
         )
         while True:
             rows = self._read(sql, (*values, after, chunk))
