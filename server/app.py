@@ -85,9 +85,7 @@ class ScoringServer:
         )
         # The store closes once no call can write to it any more.
         threading.Thread(
-            target=lambda: (stopped.wait(), self.recorder.close()),
-            name="close-decision-store",
-            daemon=True,
+            target=_close_when_stopped, args=(stopped, self.recorder), daemon=True
         ).start()
         return stopped
 
@@ -151,6 +149,11 @@ def create_server(
         "on" if settings.reflection else "off",
     )
     return ScoringServer(server, health_servicer, readiness, settings, artifacts, recorder), port
+
+
+def _close_when_stopped(stopped: threading.Event, recorder: DecisionRecorder) -> None:
+    stopped.wait()
+    recorder.close()
 
 
 def _recorder(settings: Settings) -> DecisionRecorder:

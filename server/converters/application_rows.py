@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from google.protobuf.descriptor import FieldDescriptor
@@ -118,7 +119,7 @@ class ApplicationReader:
         out: list[bytes] = []
         for i in indices:
             numbers, categories = numeric[i].tolist(), codes[i].tolist()
-            values: dict[str, object] = {}
+            values: dict[str, Any] = {}
             for name, categorical, j, cast in builders:
                 if categorical:
                     code = categories[j]

@@ -160,7 +160,7 @@ def _check_reasons(request: pb.RecordDecisionRequest, model: pb.DecisionRecord) 
 
 
 def _model_name(decision: int) -> str:
-    return credit_score_pb2.Decision.Name(decision)  # type: ignore[arg-type]
+    return credit_score_pb2.Decision.Name(decision)
 
 
 def _same_decision(

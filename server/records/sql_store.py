@@ -9,6 +9,7 @@ never waits for a commit.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -60,7 +61,9 @@ def open_store(target: str) -> SqlStore:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise StoreError(f"cannot create the directory of the decision store {path}: {error}")
+        raise StoreError(
+            f"cannot create the directory of the decision store {path}: {error}"
+        ) from None
     return SqlStore(_sqlite(path), f"SQLite {path}")
 
 
@@ -139,10 +142,8 @@ class SqlStore(DecisionStore):
     def close(self) -> None:
         with self._write_lock, self._read_lock:
             for connection in (self._writer, self._reader):
-                try:
+                with contextlib.suppress(*self._dialect.errors):
                     connection.close()
-                except self._dialect.errors:
-                    pass
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -150,7 +151,9 @@ class SqlStore(DecisionStore):
         try:
             return self._dialect.connect()
         except self._dialect.errors as error:
-            raise StoreError(f"cannot open the decision store ({self._description}): {error}")
+            raise StoreError(
+                f"cannot open the decision store ({self._description}): {error}"
+            ) from None
 
     def _sql(self, text: str) -> str:
         return text.replace("{p}", self._dialect.placeholder)
@@ -164,7 +167,9 @@ class SqlStore(DecisionStore):
             cursor.execute("COMMIT")
         except self._dialect.errors as error:
             self._abandon(cursor)
-            raise StoreError(f"decision store write failed ({self._description}): {error}")
+            raise StoreError(
+                f"decision store write failed ({self._description}): {error}"
+            ) from error
         finally:
             cursor.close()
 
@@ -173,14 +178,11 @@ class SqlStore(DecisionStore):
         try:
             cursor.execute("ROLLBACK")
         except self._dialect.errors:
-            try:
+            with contextlib.suppress(*self._dialect.errors):
                 self._writer.close()
-            except self._dialect.errors:
-                pass
-            try:
+            # On failure the next write tries again and reports it.
+            with contextlib.suppress(*self._dialect.errors):
                 self._writer = self._dialect.connect()
-            except self._dialect.errors:
-                pass  # the next write tries again and reports the failure
 
     def _read(self, sql: str, values: Sequence[object]) -> list[tuple[Any, ...]]:
         with self._read_lock:
@@ -196,15 +198,13 @@ class SqlStore(DecisionStore):
                     if attempt == 2:
                         raise StoreError(
                             f"decision store read failed ({self._description}): {error}"
-                        )
+                        ) from error
                     self._reader = self._reconnect(self._reader)
         raise AssertionError("unreachable")
 
     def _reconnect(self, connection: Any) -> Any:
-        try:
+        with contextlib.suppress(*self._dialect.errors):
             connection.close()
-        except self._dialect.errors:
-            pass
         return self._connect()
 
     def _one(self, condition: str, values: Sequence[object]) -> pb.DecisionRecord | None:
