@@ -17,7 +17,8 @@ FROM python:3.11-slim AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libgomp1 \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --create-home --uid 10001 app
+    && useradd --create-home --uid 10001 app \
+    && mkdir -p /records && chown app /records
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER app
@@ -28,14 +29,19 @@ WORKDIR /home/app
 # file, mounted read-only at /secrets (made with `python -m server.security certificates` and
 # `python -m server.security mint-token`); without them it refuses to start. Add
 # CREDITSCORE_TLS_CLIENT_CA=/secrets/ca.pem to require client certificates (mTLS).
+# The decision record: a SQLite file on the /records volume (mount a durable disk there), or
+# CREDITSCORE_RECORD_DB=postgresql://... for several replicas sharing one record.
 ENV CREDITSCORE_ARTIFACTS=/artifacts \
+    CREDITSCORE_RECORD_DB=/records/decisions.sqlite \
     CREDITSCORE_HOST=0.0.0.0 \
     CREDITSCORE_PORT=50051 \
     CREDITSCORE_TLS_CERT=/secrets/server.pem \
     CREDITSCORE_TLS_KEY=/secrets/server.key \
     CREDITSCORE_CREDENTIALS=/secrets/credentials.json \
     NUMBA_CACHE_DIR=/home/app/.cache/numba
+VOLUME ["/records"]
 EXPOSE 50051
 # The scoring server; its artifacts (from `python -m model_build train`) are mounted at /artifacts:
-#   docker run -v $PWD/artifacts:/artifacts:ro -v $PWD/secrets:/secrets:ro -p 50051:50051 IMAGE
+#   docker run -v $PWD/artifacts:/artifacts:ro -v $PWD/secrets:/secrets:ro \
+#     -v creditscore-records:/records -p 50051:50051 IMAGE
 ENTRYPOINT ["python", "-m", "server"]

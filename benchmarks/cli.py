@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmarks run|setup``."""
+"""Command line: ``python -m benchmarks run|records|setup``."""
 
 from __future__ import annotations
 
@@ -40,6 +40,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-baselines", action="store_true", help="skip every baseline")
     run.add_argument("-v", "--verbose", action="store_true", help="log each measurement")
+    records = commands.add_parser(
+        "records",
+        help="the decision-record section alone (Score with recording off / SQLite / "
+        "PostgreSQL): records.json / records.md",
+    )
+    records.add_argument("--artifacts", type=Path, required=True, help="from model_build train")
+    records.add_argument("--out", type=Path, required=True, help="output directory")
+    records.add_argument("--quick", action="store_true", help="a few seconds per server")
+    records.add_argument("-v", "--verbose", action="store_true", help="log each measurement")
     setup = commands.add_parser(
         "setup", help="install MLServer and perf_analyzer in the bench venv (root for apt)"
     )
@@ -65,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.artifacts / "model_card.json").is_file():
         print(f"error: {args.artifacts} is not an artifacts directory", file=sys.stderr)
         return 2
+    if args.command == "records":
+        return _records(args)
     from benchmarks.runner import RunOptions, run
 
     results = run(
@@ -79,4 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print((args.out / "results.md").read_text(encoding="utf-8"))
     print(f"results in {args.out} ({results['wall_seconds']:.0f} s)")
+    return 0
+
+
+def _records(args: argparse.Namespace) -> int:
+    from benchmarks.runner import RunOptions, run_records
+
+    results = run_records(RunOptions(artifacts=args.artifacts, out=args.out, quick=args.quick))
+    print((args.out / "records.md").read_text(encoding="utf-8"))
+    print(f"results in {args.out} ({results['records'].get('wall_seconds', 0):.0f} s)")
     return 0

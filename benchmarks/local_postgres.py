@@ -115,10 +115,13 @@ def start_postgres(database: str = "decisions") -> LocalPostgres:
             ],
         )
         _create_database(server, database)
-    except (OSError, subprocess.CalledProcessError) as error:
+    except BaseException as error:
+        # Whatever failed (a timeout, the driver, Ctrl-C), no server or directory is left.
         log = directory / "log"
         detail = log.read_text(errors="replace")[-2000:] if log.is_file() else ""
         server.stop()
+        if not isinstance(error, Exception):
+            raise
         raise PostgresUnavailable(f"PostgreSQL did not start: {error}\n{detail}") from error
     return server
 

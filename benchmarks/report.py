@@ -9,7 +9,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["markdown", "ratios", "write_plots", "write_results"]
+from benchmarks.records import CONCURRENCY, TARGET_P50_OVER_FLOOR, TARGET_THROUGHPUT_RATIO
+
+__all__ = [
+    "markdown",
+    "ratios",
+    "record_ratios",
+    "records_markdown",
+    "write_plots",
+    "write_results",
+]
+
+# The stores of the decision-record section with recording on, by results key.
+_RECORD_STORES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 def _get(tree: dict[str, Any], *keys: str) -> Any:
@@ -94,11 +106,29 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
             _get(results, "tls", "empty_call", "latency", "p50_ms"),
         ),
         "explain_p50_ms_many_trees": _get(results, "explain_many_trees", "latency", "p50_ms"),
+        **record_ratios(results),
     }
 
 
-def write_results(results: dict[str, Any], out: Path) -> Path:
-    path = out / "results.json"
+def record_ratios(results: dict[str, Any]) -> dict[str, float | None]:
+    """The decision-record section's ratios: each store against recording off (throughput at
+    the section's concurrency, sequential p50) and against the floor measured in its turns."""
+    servers = _get(results, "records", "servers") or {}
+    floor = _get(results, "records", "empty_call", "latency", "p50_ms")
+    off_rate = _get(servers, "off", "load", "calls_per_second")
+    off_p50 = _get(servers, "off", "score_payload", "latency", "p50_ms")
+    out = {"record_off_score_p50_over_empty_call_p50": _div(off_p50, floor)}
+    for store in _RECORD_STORES:
+        p50 = _get(servers, store, "score_payload", "latency", "p50_ms")
+        rate = _get(servers, store, "load", "calls_per_second")
+        out[f"record_{store}_throughput_over_off"] = _div(rate, off_rate)
+        out[f"record_{store}_score_p50_over_empty_call_p50"] = _div(p50, floor)
+        out[f"record_{store}_score_p50_over_off_p50"] = _div(p50, off_p50)
+    return out
+
+
+def write_results(results: dict[str, Any], out: Path, name: str = "results.json") -> Path:
+    path = out / name
     path.write_text(json.dumps(results, indent=2, default=_jsonable), encoding="utf-8")
     return path
 
@@ -179,6 +209,7 @@ def markdown(results: dict[str, Any]) -> str:
     for config, entry in (_get(results, "baselines", "mlserver", "configs") or {}).items():
         lines.append(_latency_row(f"baseline: MLServer {config}", entry.get("single"), floor))
     lines += _tls_table(results.get("tls"))
+    lines += _records_table(results.get("records"))
     lines += _load_table(ours)
     lines += _batch_table(ours)
     lines += _inprocess_table(results.get("inprocess", {}))
@@ -203,6 +234,93 @@ def _tls_table(tls: dict[str, Any] | None) -> list[str]:
         _latency_row("floor over TLS: empty unary call", tls.get("empty_call"), floor),
         _latency_row("Score (stored client) over TLS + token", tls.get("score_stored"), floor),
     ]
+
+
+def records_markdown(results: dict[str, Any]) -> str:
+    """The decision-record section alone (``python -m benchmarks records``), with its targets."""
+    machine = results["machine"]
+    lines = [
+        f"# Benchmark: decision record ({results['plan']})",
+        "",
+        f"Machine: {machine['cpu_model']}, {machine['logical_cores']} logical cores "
+        f"({machine['usable_cores']} usable); load average at start "
+        f"{results['load_average']['start']}, at end {results['load_average']['end']}.",
+        *_records_table(results.get("records")),
+        *_target_table(_record_targets(), results["ratios"]),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _records_table(records: dict[str, Any] | None) -> list[str]:
+    lines = ["", "## Decision record: Score (application payload), recording off and on", ""]
+    if not records or records.get("status") != "measured":
+        reason = records.get("reason", "not run") if records else "not run"
+        return [*lines, f"Skipped: {_first_line(reason)}."]
+    floor = _get(records, "empty_call", "latency", "p50_ms")
+    servers = records.get("servers") or {}
+    off_rate = _get(servers, "off", "load", "calls_per_second")
+    concurrency = records["concurrency"]
+    lines += [
+        f"{records['description']}.",
+        "",
+        *_storage_lines(records.get("storage") or {}),
+        "",
+        f"| server | sequential p50 ms | p99 ms | n | p50 / floor | calls/s at {concurrency} "
+        f"in flight | / off | p50 ms at {concurrency} | records written | records/s | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    empty = _get(records, "empty_call", "latency") or {}
+    lines.append(
+        f"| floor: empty unary call | {_f(empty.get('p50_ms'))} | {_f(empty.get('p99_ms'))} | "
+        f"{empty.get('count', '–')} | 1.00 | – | – | – | – | – | – |"
+    )
+    for name, entry in servers.items():
+        lines.append(_record_row(name, entry, floor, off_rate))
+    return lines
+
+
+def _record_row(
+    name: str, entry: dict[str, Any], floor: float | None, off_rate: float | None
+) -> str:
+    if entry.get("status") != "measured":
+        return f"| {name}: skipped: {_first_line(entry.get('reason', ''))} |" + " – |" * 10
+    latency = entry["score_payload"]["latency"]
+    load = entry["load"]
+    return (
+        f"| {name} | {_f(latency['p50_ms'])} | {_f(latency['p99_ms'])} | {latency['count']} | "
+        f"{_f(_div(latency['p50_ms'], floor), 2)} | {_n(load['calls_per_second'])} | "
+        f"{_f(_div(load['calls_per_second'], off_rate), 2)} | "
+        f"{_f(load['p50_ms_median_of_rounds'])} | {entry['records_written']:,} | "
+        f"{_n(entry['records_per_second'])} | {load['errors']} |"
+    )
+
+
+def _storage_lines(storage: dict[str, Any]) -> list[str]:
+    lines = []
+    sqlite = storage.get("sqlite")
+    if sqlite:
+        fsync = _get(sqlite, "fdatasync_4k_append", "latency") or {}
+        same = "yes" if sqlite["same_filesystem_as_default_store"] else "NO"
+        lines.append(
+            f"- SQLite file in {sqlite['directory']} ({sqlite['placement']}): "
+            f"{sqlite['filesystem']} on {sqlite['device']} (mounted at {sqlite['mount_point']}); "
+            f"same filesystem as the server's default store: {same}. One fdatasync after a 4 KiB "
+            f"append there, in turns with the calls: p50 {_f(fsync.get('p50_ms'))} ms (p99 "
+            f"{_f(fsync.get('p99_ms'))}, n {fsync.get('count', '–')}): with synchronous=FULL a "
+            "sequential recorded Score cannot be faster than one flush."
+        )
+    postgres = storage.get("postgresql")
+    if postgres:
+        lines.append(
+            f"- PostgreSQL data in {postgres['directory']}: {postgres['filesystem']} on "
+            f"{postgres['device']} (mounted at {postgres['mount_point']})."
+        )
+    return lines
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def _load_table(ours: dict[str, Any]) -> list[str]:
@@ -355,7 +473,34 @@ def _targets(results: dict[str, Any]) -> list[str]:
         ),
         ("Explain p50 ms (shipped model)", "explain_p50_ms", "≤", 5.0),
         ("Explain p50 ms (many-trees model)", "explain_p50_ms_many_trees", "≤", 5.0),
+        *_record_targets(),
     ]
+    return _target_table(rows, r)
+
+
+def _record_targets() -> list[tuple[str, str, str, float]]:
+    rows = []
+    for store, label in _RECORD_STORES.items():
+        rows.append(
+            (
+                f"Score (payload) calls/s at {CONCURRENCY} in flight, recording on {label} / off",
+                f"record_{store}_throughput_over_off",
+                "≥",
+                TARGET_THROUGHPUT_RATIO,
+            )
+        )
+        rows.append(
+            (
+                f"Score (payload) p50, recording on {label} / empty-call floor",
+                f"record_{store}_score_p50_over_empty_call_p50",
+                "≤",
+                TARGET_P50_OVER_FLOOR,
+            )
+        )
+    return rows
+
+
+def _target_table(rows: list[tuple[str, str, str, float]], r: dict[str, Any]) -> list[str]:
     lines = [
         "",
         "## Targets (ratios from this run)",
@@ -364,7 +509,7 @@ def _targets(results: dict[str, Any]) -> list[str]:
         "| --- | ---: | ---: | --- |",
     ]
     for label, key, op, bound in rows:
-        value = r[key]
+        value = r.get(key)
         if value is None:
             verdict = "not measured"
         else:

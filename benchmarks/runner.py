@@ -22,10 +22,11 @@ from benchmarks.machine import load_average, machine_info
 from benchmarks.ours import fetch_applications, measure_explain, measure_ours
 from benchmarks.plan import FULL, QUICK, Plan
 from benchmarks.processes import HOST, Service, free_port, grpc_ready, start_service
+from benchmarks.records import measure_records
 from benchmarks.tls import measure_tls
 from benchmarks.workload import load_workload
 
-__all__ = ["RunOptions", "run"]
+__all__ = ["RunOptions", "run", "run_records"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +51,12 @@ def _start_server(artifacts: Path, log_dir: Path, name: str) -> tuple[Service, i
     port = free_port()
     command = [sys.executable, "-m", "server", "--artifacts", str(artifacts)]
     # Plaintext without callers: the TLS section measures TLS with a bearer token.
-    command += ["--host", HOST, "--port", str(port), "--log-level", "WARNING", "--no-auth"]
+    command += ["--host", HOST, "--port", str(port), "--log-level", "WARNING"]
     # One anonymous caller on loopback; the per-caller limits would cap the load being measured.
     command += ["--no-auth", "--caller-max-in-flight", "1000000", "--caller-max-rate", "1e9"]
+    # Like the baselines, which record nothing; the records section measures what the
+    # decision record costs (it is on by default in production).
+    command += ["--record", "off"]
     return start_service(name, command, log_dir, grpc_ready(port), timeout_seconds=180), port
 
 
@@ -99,6 +103,8 @@ def run(options: RunOptions) -> dict[str, Any]:
         floor.stop()
     logger.info("TLS with a bearer token")
     results["tls"] = measure_tls(options.artifacts, workload, plan, logs)
+    logger.info("decision record: off, SQLite, PostgreSQL")
+    results["records"] = measure_records(options.artifacts, workload, plan, logs)
     results["explain_many_trees"] = _many_trees(options, plan, logs)
 
     results["inprocess"] = measure_inprocess(workload, plan)
@@ -133,6 +139,25 @@ def run(options: RunOptions) -> dict[str, Any]:
     report.write_results(results, out)
     (out / "results.md").write_text(report.markdown(results), encoding="utf-8")
     report.write_plots(results, samples, out)
+    return results
+
+
+def run_records(options: RunOptions) -> dict[str, Any]:
+    """The decision-record section alone: records.json and records.md under ``options.out``."""
+    plan: Plan = QUICK if options.quick else FULL
+    options.out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "plan": plan.name,
+        "machine": machine_info(),
+        "load_average": {"start": load_average()},
+        "artifacts": str(options.artifacts),
+    }
+    workload = load_workload(options.artifacts, plan.rows)
+    results["records"] = measure_records(options.artifacts, workload, plan, options.out / "logs")
+    results["load_average"]["end"] = load_average()
+    results["ratios"] = report.record_ratios(results)
+    report.write_results(results, options.out, "records.json")
+    (options.out / "records.md").write_text(report.records_markdown(results), encoding="utf-8")
     return results
 
 

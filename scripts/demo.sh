@@ -50,6 +50,12 @@ if [[ ! -f "$SECRETS/credentials.json" ]]; then
     --name demo-scoring --role scoring > "$SECRETS/scoring.token" 2>/dev/null
   chmod 600 "$SECRETS"/*.token
 fi
+# Added after the first release of the demo: secrets made before it lack the auditor.
+if [[ ! -f "$SECRETS/auditor.token" ]]; then
+  "$PY" -m server.security mint-token --credentials "$SECRETS/credentials.json" \
+    --name demo-auditor --role auditor > "$SECRETS/auditor.token" 2>/dev/null
+  chmod 600 "$SECRETS/auditor.token"
+fi
 unset CREDITSCORE_UI_USERS
 printf '%s\n' "$DEMO_PASSWORD" | "$PY" -m gradio_ui.passwords hash "$DEMO_USER" > "$SECRETS/ui-users.txt"
 chmod 600 "$SECRETS/ui-users.txt"
@@ -85,6 +91,11 @@ echo "     .venv/bin/buf curl --protocol grpc --schema protos --cacert $SECRETS/
 echo "       -H \"authorization: Bearer \$(cat $SECRETS/scoring.token)\" \\"
 echo "       -d '{\"application\": {\"amt_income_total\": 150000, \"amt_credit\": 500000}}' \\"
 echo "       https://127.0.0.1:$GRPC_PORT/creditscore.v1.CreditScoreService/Score"
+echo "   Every decision is recorded in $DIR/decisions.sqlite; read it as an auditor:"
+echo "     .venv/bin/buf curl --protocol grpc --schema protos --cacert $SECRETS/ca.pem \\"
+echo "       -H \"authorization: Bearer \$(cat $SECRETS/auditor.token)\" -d '{\"page_size\": 5}' \\"
+echo "       https://127.0.0.1:$GRPC_PORT/creditscore.v1.DecisionRecordService/ListDecisions"
+echo "     .venv/bin/python -m server.records export --record-db $DIR/decisions.sqlite --out decisions.parquet"
 echo "   Ctrl-C stops both."
 echo
 "$PY" -m gradio_ui --server "127.0.0.1:$GRPC_PORT" --port "$UI_PORT" \

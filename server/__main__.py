@@ -59,12 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         # Imported after loading so that a bad artifacts directory answers without grpc setup.
         from server.app import create_server
 
+        # The decision store opens before the port does: no decision is given unrecorded.
         server, port = create_server(settings, artifacts=artifacts)
+    except StoreError as error:
+        print(f"error: {error} (check --record-db)", file=sys.stderr)
+        return 1
     except ArtifactsError as error:
         print(f"error: cannot serve {settings.artifacts_dir}: {error}", file=sys.stderr)
-        return 1
-    except StoreError as error:
-        print(f"error: {error} (or pass --record-db)", file=sys.stderr)
         return 1
     except (OSError, RuntimeError) as error:
         print(f"error: cannot listen on {settings.address}: {error}", file=sys.stderr)

@@ -37,7 +37,7 @@ from server.security.tls import server_credentials
 from server.servicer import CreditScoreServicer, Readiness, add_to_server
 from server.settings import Settings
 
-__all__ = ["SERVICE_NAMES", "ScoringServer", "create_server"]
+__all__ = ["SERVICE_NAMES", "ScoringServer", "create_server", "open_recorder"]
 
 logger = logging.getLogger(__name__)
 
@@ -103,12 +103,14 @@ def create_server(
     *,
     artifacts: ServingArtifacts | None = None,
     interceptors: Sequence[grpc.ServerInterceptor] = (),
+    recorder: DecisionRecorder | None = None,
 ) -> tuple[ScoringServer, int]:
     """The server (not started) and its bound port; the model is loaded before the port opens.
 
     Every call passes the security interceptor (callers, roles, limits) first; the port is
     TLS (mTLS with a client CA) when the settings give a certificate. ``artifacts`` skips
-    loading (tests share one load); ``interceptors`` wrap every call inside the security one.
+    loading (tests share one load); ``interceptors`` wrap every call inside the security one;
+    ``recorder`` is the decision recorder already opened (else ``open_recorder(settings)``).
     """
     if artifacts is None:
         artifacts = load_artifacts(settings.artifacts_dir)
@@ -124,7 +126,8 @@ def create_server(
     scorer = Scorer(artifacts, settings.batch_threads)
     messages = ScoreMessages(scorer.codes, scorer.model_version, scorer.threshold)
     insight = InsightService(artifacts, scorer=scorer, messages=messages)
-    recorder = _recorder(settings)
+    if recorder is None:
+        recorder = open_recorder(settings)
     add_to_server(CreditScoreServicer(scorer, insight, messages, recorder), server)
     add_records(DecisionRecordServicer(recorder, scorer), server)
     add_inference_v2(InferenceV2Servicer(artifacts, readiness, InferenceStatistics()), server)
@@ -156,8 +159,9 @@ def _close_when_stopped(stopped: threading.Event, recorder: DecisionRecorder) ->
     recorder.close()
 
 
-def _recorder(settings: Settings) -> DecisionRecorder:
-    """The decision recorder; the store is opened (and migrated) before the port opens."""
+def open_recorder(settings: Settings) -> DecisionRecorder:
+    """The decision recorder, its store opened and migrated (StoreError when it cannot be);
+    the port never opens without it."""
     target = settings.record_target
     if target is None:
         logger.warning("decision record off (--record off): decisions are not recorded")

@@ -62,8 +62,10 @@ class GroupCommit(Generic[_Row]):
         self._condition.release()
         try:
             self._write(batch)
-        except Exception as error:  # the store's failure is reported to every caller of the group
+        except BaseException as error:  # reported to every caller of the group, never lost
             group.error = error
+            if not isinstance(error, Exception):
+                raise
         finally:
             self._condition.acquire()
             group.done = True

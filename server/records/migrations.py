@@ -22,13 +22,18 @@ class Migration:
     postgres: tuple[str, ...]
 
 
-# Indexed columns copy what filters and idempotency need from the record; the record itself
-# is the contract's DecisionRecord message (deterministic protobuf bytes), so that what was
-# recorded is read back exactly, field for field.
+# Indexed columns copy what filters and idempotency need from the record; the record itself is
+# the contract's DecisionRecord message (deterministic protobuf bytes), so that what was
+# recorded is read back exactly, field for field. No index on model_version: few distinct
+# values, so newest-first pages find them by seq. SQLite's seq is the rowid without
+# AUTOINCREMENT: records are never deleted, so ids only grow, and a commit does not rewrite
+# sqlite_sequence.
 _INDEXES = (
     "CREATE INDEX decision_records_client ON decision_records (client_id, seq)",
-    "CREATE INDEX decision_records_advisor ON decision_records (advisor_name, seq)",
-    "CREATE INDEX decision_records_model ON decision_records (model_version, seq)",
+    # Partial: most traffic (scoring systems) names no advisor and skips this index. Queries
+    # repeat the condition so that the planners may use it.
+    "CREATE INDEX decision_records_advisor ON decision_records (advisor_name, seq)"
+    " WHERE advisor_name <> ''",
     "CREATE INDEX decision_records_time ON decision_records (record_time_us)",
     "CREATE INDEX decision_records_request ON decision_records (request_id)",
     # An advisor's decision is idempotent by (caller, request_id).
@@ -42,7 +47,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "decision records",
         sqlite=(
             """CREATE TABLE decision_records (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                seq INTEGER PRIMARY KEY,
                 record_id TEXT NOT NULL UNIQUE,
                 record_time_us INTEGER NOT NULL,
                 kind INTEGER NOT NULL,

@@ -7,6 +7,9 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import grpc
 
@@ -26,11 +29,14 @@ from server.logging_setup import current_request_id
 from server.raw_requests import add_raw_service
 from server.records.entries import Call, advisor_record, is_override, score_record
 from server.records.recorder import DecisionRecorder
-from server.records.store import DecisionStore, RecordFilter
+from server.records.store import DecisionStore, Page, RecordFilter, StoreError
 from server.scorer import ScoreQuery, Scorer
 from server.security import current_caller
 
 __all__ = ["DecisionRecordServicer", "add_to_server"]
+
+logger = logging.getLogger(__name__)
+_Result = TypeVar("_Result")
 
 SERVICE = pb.DESCRIPTOR.services_by_name["DecisionRecordService"]
 DEFAULT_PAGE_SIZE = 50
@@ -58,7 +64,7 @@ class DecisionRecordServicer:
         caller = call.caller.name  # type: ignore[union-attr]
         earlier = store.advisor_decision(caller, parsed.request_id)
         if earlier is not None:
-            return pb.RecordDecisionResponse(record=_same_decision(earlier, parsed))
+            return pb.RecordDecisionResponse(record=_same_decision(store, earlier, parsed))
         model, new_records = self._model_decision(store, call, parsed)
         _check_reasons(parsed, model)
         self._recorder.write([*new_records, advisor_record(call, parsed, model)])
@@ -66,7 +72,7 @@ class DecisionRecordServicer:
         recorded = store.advisor_decision(caller, parsed.request_id)
         if recorded is None:
             raise Unavailable("the decision was not found on record after writing; retry")
-        return pb.RecordDecisionResponse(record=_same_decision(recorded, parsed))
+        return pb.RecordDecisionResponse(record=_same_decision(store, recorded, parsed))
 
     @grpc_errors
     def ListDecisions(
@@ -89,14 +95,14 @@ class DecisionRecordServicer:
             raise NotFound(f"no decision record {quote(parsed.record_id)}")
         return pb.GetDecisionResponse(record=record)
 
-    def _store(self) -> DecisionStore:
+    def _store(self) -> _Reads:
         store = self._recorder.store
         if store is None:
             raise Unavailable("this server keeps no decision record (started with --record off)")
-        return store
+        return _Reads(store)
 
     def _model_decision(
-        self, store: DecisionStore, call: Call, request: pb.RecordDecisionRequest
+        self, store: _Reads, call: Call, request: pb.RecordDecisionRequest
     ) -> tuple[pb.DecisionRecord, list[pb.DecisionRecord]]:
         """The model decision reviewed, and the records to write with the advisor's."""
         if request.model_request_id:
@@ -116,6 +122,34 @@ class DecisionRecordServicer:
         result = self._scorer.score(ScoreQuery(request.client_id, None), None)
         model = score_record(call, score_result_message(result), b"")
         return model, [model]
+
+
+class _Reads:
+    """The store's reads, their failures reported as UNAVAILABLE (retry later) without the
+    driver's text: a database that is down is neither the caller's error nor a server bug."""
+
+    def __init__(self, store: DecisionStore) -> None:
+        self._store = store
+
+    def get(self, record_id: str) -> pb.DecisionRecord | None:
+        return self._guarded(self._store.get, record_id)
+
+    def advisor_decision(self, caller: str, request_id: str) -> pb.DecisionRecord | None:
+        return self._guarded(self._store.advisor_decision, caller, request_id)
+
+    def model_decision(self, request_id: str, client_id: int) -> pb.DecisionRecord | None:
+        return self._guarded(self._store.model_decision, request_id, client_id)
+
+    def page(self, where: RecordFilter, size: int, before: int | None) -> Page:
+        return self._guarded(self._store.page, where, size, before)
+
+    @staticmethod
+    def _guarded(read: Callable[..., _Result], *args: Any) -> _Result:
+        try:
+            return read(*args)
+        except StoreError as error:
+            logger.error("decision record not readable: %s", error)
+            raise Unavailable("the decision record cannot be read now; retry later") from None
 
 
 def add_to_server(servicer: DecisionRecordServicer, server: grpc.Server) -> None:
@@ -164,16 +198,19 @@ def _model_name(decision: int) -> str:
 
 
 def _same_decision(
-    recorded: pb.DecisionRecord, request: pb.RecordDecisionRequest
+    store: _Reads, recorded: pb.DecisionRecord, request: pb.RecordDecisionRequest
 ) -> pb.DecisionRecord:
     """``recorded`` when it is the decision ``request`` asks for (a retry); INVALID_ARGUMENT
-    when the request id was used for another decision."""
+    when the request id was used for another decision, or against another model decision."""
     same = (
         recorded.client_id == request.client_id
         and recorded.final_decision == request.decision
         and recorded.override_reason == request.override_reason
         and recorded.note == request.note
     )
+    if same and request.model_request_id:
+        reviewed = store.get(recorded.model_record_id)
+        same = reviewed is not None and reviewed.request_id == request.model_request_id
     if not same:
         raise InvalidArgument(
             [

@@ -46,18 +46,28 @@ class Dialect:
     statements: Callable[[Migration], tuple[str, ...]]
     # Errors of the engine (connection lost, disk full, ...), reported as StoreError.
     errors: tuple[type[Exception], ...]
+    # Batches a transaction's statements into one exchange with the server, where it can.
+    pipeline: Callable[[Any], contextlib.AbstractContextManager[Any]] = lambda connection: (
+        contextlib.nullcontext()
+    )
 
 
 def postgres_url(target: str) -> bool:
     return target.startswith(("postgresql://", "postgres://"))
 
 
-def open_store(target: str) -> SqlStore:
+def open_store(target: str, *, read_only: bool = False) -> SqlStore:
     """The store at ``target``: a PostgreSQL URL, or the path of a SQLite file (created with
-    its directory when missing). StoreError says what to fix when it cannot be opened."""
+    its directory when missing, and migrated). ``read_only`` (export, replay): nothing is
+    created or migrated, so an auditor's read-only copy opens too. StoreError says what to
+    fix when it cannot be opened."""
     if postgres_url(target):
-        return SqlStore(_postgres(target), _redacted(target))
+        return SqlStore(_postgres(target), _redacted(target), read_only=read_only)
     path = Path(target)
+    if read_only:
+        if not path.is_file():
+            raise StoreError(f"no decision store at {path}")
+        return SqlStore(_sqlite(path, read_only=True), f"SQLite {path}", read_only=True)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -70,13 +80,21 @@ def open_store(target: str) -> SqlStore:
 class SqlStore(DecisionStore):
     """A DecisionStore on one SQL engine; thread-safe."""
 
-    def __init__(self, dialect: Dialect, description: str) -> None:
+    def __init__(self, dialect: Dialect, description: str, *, read_only: bool = False) -> None:
         self._dialect = dialect
         self._description = description
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._writer = self._connect()
-        self._migrate()
+        try:
+            if read_only:
+                self._check_version()
+            else:
+                self._migrate()
+        except BaseException:
+            with contextlib.suppress(*dialect.errors):
+                self._writer.close()
+            raise
         self._reader = self._connect()
 
     @property
@@ -152,7 +170,7 @@ class SqlStore(DecisionStore):
             return self._dialect.connect()
         except self._dialect.errors as error:
             raise StoreError(
-                f"cannot open the decision store ({self._description}): {error}"
+                f"cannot open the decision store ({self._description}): {_one_line(error)}"
             ) from None
 
     def _sql(self, text: str) -> str:
@@ -160,11 +178,19 @@ class SqlStore(DecisionStore):
 
     def _transaction(self, work: Callable[[Any], object]) -> None:
         """Run ``work`` in one write transaction on the writer connection (lock held)."""
-        cursor = self._writer.cursor()
         try:
-            cursor.execute(self._dialect.begin_write)
-            work(cursor)
-            cursor.execute("COMMIT")
+            cursor = self._writer.cursor()
+        except self._dialect.errors:
+            # Lost, and not replaced by _abandon (the database was down then): connect again,
+            # or StoreError saying why not.
+            self._writer = self._reconnect(self._writer)
+            cursor = self._writer.cursor()
+        try:
+            # PostgreSQL: BEGIN, the inserts and COMMIT leave in one round trip.
+            with self._dialect.pipeline(self._writer):
+                cursor.execute(self._dialect.begin_write)
+                work(cursor)
+                cursor.execute("COMMIT")
         except self._dialect.errors as error:
             self._abandon(cursor)
             raise StoreError(
@@ -218,6 +244,9 @@ class SqlStore(DecisionStore):
     def _conditions(where: RecordFilter) -> tuple[list[str], list[object]]:
         conditions: list[str] = []
         values: list[object] = []
+        if where.advisor_name:
+            # Spelled out for the partial index on advisor_name (migrations).
+            conditions.append("advisor_name <> ''")
         for column, value, wanted in (
             ("client_id", where.client_id, where.client_id is not None),
             ("advisor_name", where.advisor_name, bool(where.advisor_name)),
@@ -266,14 +295,23 @@ class SqlStore(DecisionStore):
         cursor = self._writer.cursor()
         try:
             cursor.execute("SELECT MAX(version) FROM schema_migrations")
-            found = int(cursor.fetchone()[0] or 0)
+            found, why = int(cursor.fetchone()[0] or 0), "no schema"
+        except self._dialect.errors as error:
+            found, why = 0, _one_line(error)
         finally:
             cursor.close()
+        if found == 0:
+            raise StoreError(f"{self._description} holds no decision record ({why})")
         if found > SCHEMA_VERSION:
             raise StoreError(
                 f"the decision store ({self._description}) has schema version {found}, newer"
                 f" than this server's {SCHEMA_VERSION}: run a newer server"
             )
+
+
+def _one_line(error: Exception) -> str:
+    """Drivers' messages span lines (psycopg adds hints); an operator's error is one line."""
+    return " ".join(str(error).split())
 
 
 def _where(conditions: list[str]) -> str:
@@ -298,11 +336,19 @@ def _record(data: bytes | memoryview) -> pb.DecisionRecord:
     return pb.DecisionRecord.FromString(bytes(data))
 
 
-def _sqlite(path: Path) -> Dialect:
+def _sqlite(path: Path, *, read_only: bool = False) -> Dialect:
     def connect() -> sqlite3.Connection:
         # Autocommit mode (isolation_level None) with explicit BEGIN: DDL and DML alike run in
         # the transactions this module opens. check_same_thread off: calls come from gRPC's
         # worker threads, one at a time per connection (the store's locks).
+        if read_only:
+            return sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=30.0,
+            )
         connection = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=30.0
         )
@@ -338,6 +384,7 @@ def _postgres(url: str) -> Dialect:
         migration_lock="SELECT pg_advisory_xact_lock(4242001)",
         statements=lambda migration: migration.postgres,
         errors=(psycopg.Error,),
+        pipeline=lambda connection: connection.pipeline(),
     )
 
 

@@ -61,9 +61,19 @@ def _wait_until_serving(process: subprocess.Popen[bytes], address: str, log: Pat
     raise AssertionError(f"server not serving after 120 s: {log.read_text()}")
 
 
-def _refusal(artifacts: Path) -> subprocess.CompletedProcess[str]:
+def _refusal(artifacts: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "server", "--artifacts", str(artifacts), "--port", "0", "--no-auth"],
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "--artifacts",
+            str(artifacts),
+            "--port",
+            "0",
+            "--no-auth",
+            *extra,
+        ],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -177,3 +187,24 @@ def test_server_refuses_bad_artifacts_with_one_line(
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ") and named in lines[0]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("store", "named"),
+    [
+        ("a directory", "cannot open the decision store"),
+        ("postgresql://nobody@127.0.0.1:9/none", "PostgreSQL 127.0.0.1:9/none"),
+    ],
+)
+def test_server_refuses_a_decision_store_it_cannot_open_with_one_line(
+    artifacts_dir: Path, tmp_path: Path, store: str, named: str
+):
+    # No decision may be given unrecorded, so a store that cannot be opened stops the start.
+    target = str(tmp_path) if store == "a directory" else store
+    result = _refusal(artifacts_dir, "--record-db", target)
+    assert result.returncode == 1
+    # The model's loading logs come first; the error is the last line, and one line.
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("{")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("error: ") and named in errors[0]
+    assert "Traceback" not in result.stderr and "nobody@" not in result.stderr

@@ -68,6 +68,8 @@ def test_large_batches_use_every_usable_core_unless_told_otherwise():
         (["--artifacts", "/a", "--no-auth", "--caller-max-in-flight", "0"], {}, "in-flight"),
         (["--artifacts", "/a", "--no-auth", "--caller-max-rate", "0"], {}, "--caller-max-rate"),
         (["--artifacts", "/a", "--no-auth", "--caller-max-rate", "nan"], {}, "--caller-max-rate"),
+        (["--artifacts", "/a", "--no-auth", "--record", "maybe"], {}, "--record"),
+        (["--artifacts", "/a", "--no-auth", "--record-db", " "], {}, "--record-db"),
     ],
 )
 def test_bad_settings_are_one_line_errors_naming_the_flag(
@@ -84,3 +86,17 @@ def test_settings_are_frozen_and_keyword_only():
         settings.port = 1  # type: ignore[misc]
     with pytest.raises(TypeError):
         Settings(Path("/a"))  # type: ignore[misc]
+
+
+def test_decisions_are_recorded_by_default_next_to_the_artifacts():
+    settings = parse_settings(["--artifacts", "/models/a", "--no-auth"], {})
+    assert settings.record is True
+    assert settings.record_target == "/models/decisions.sqlite"
+
+
+def test_the_record_goes_where_told_and_can_be_turned_off_for_benchmarks():
+    url = "postgresql://scorer@db.internal:5432/decisions"
+    told = parse_settings(["--artifacts", "/a", "--no-auth"], {"CREDITSCORE_RECORD_DB": url})
+    assert told.record_target == url
+    off = parse_settings(["--artifacts", "/a", "--no-auth", "--record", "off"], {})
+    assert off.record is False and off.record_target is None

@@ -1,0 +1,2 @@
+"""Crash tests: a real ``python -m server`` killed with SIGKILL under load, and its decision
+store checked afterwards."""
