@@ -164,7 +164,8 @@ class CreditScoreServiceServicer:
 
     def GetClient(self, request, context):
         """Returns a stored client: current score, stored application, and a profile for display with
-        human-readable labels, converted units and missing values flagged.
+        human-readable labels, converted units and missing values flagged. The score is the stored
+        book's, shown to open a file; it is not a decision on record (Score and Explain are).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
