@@ -9,6 +9,7 @@ DIR=${DEMO_DIR:-demo_output}
 CLIENTS=${DEMO_CLIENTS:-30000}
 GRPC_PORT=${DEMO_GRPC_PORT:-50051}
 UI_PORT=${DEMO_UI_PORT:-7860}
+METRICS_PORT=${DEMO_METRICS_PORT:-9464}
 DEMO_USER=${DEMO_USER:-advisor}
 DEMO_PASSWORD=${DEMO_PASSWORD:-demo-credit}
 
@@ -63,7 +64,7 @@ chmod 600 "$SECRETS/ui-users.txt"
 echo "== 3/4 gRPC server on 127.0.0.1:$GRPC_PORT (TLS, callers with tokens)"
 "$PY" -m server --artifacts "$DIR/artifacts" --host 127.0.0.1 --port "$GRPC_PORT" \
   --tls-cert "$SECRETS/server.pem" --tls-key "$SECRETS/server.key" \
-  --credentials "$SECRETS/credentials.json" &
+  --credentials "$SECRETS/credentials.json" --metrics-port "$METRICS_PORT" &
 SERVER_PID=$!
 trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT INT TERM
 "$PY" - "$GRPC_PORT" "$SECRETS/ca.pem" <<'PYEOF'
@@ -91,6 +92,7 @@ echo "     .venv/bin/buf curl --protocol grpc --schema protos --cacert $SECRETS/
 echo "       -H \"authorization: Bearer \$(cat $SECRETS/scoring.token)\" \\"
 echo "       -d '{\"application\": {\"amt_income_total\": 150000, \"amt_credit\": 500000}}' \\"
 echo "       https://127.0.0.1:$GRPC_PORT/creditscore.v1.CreditScoreService/Score"
+echo "   Prometheus metrics: curl --cacert $SECRETS/ca.pem https://127.0.0.1:$METRICS_PORT/metrics"
 echo "   Every decision is recorded in $DIR/decisions.sqlite; read it as an auditor:"
 echo "     .venv/bin/buf curl --protocol grpc --schema protos --cacert $SECRETS/ca.pem \\"
 echo "       -H \"authorization: Bearer \$(cat $SECRETS/auditor.token)\" -d '{\"page_size\": 5}' \\"

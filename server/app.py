@@ -7,6 +7,7 @@ import threading
 from collections.abc import Sequence
 from concurrent import futures
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2
@@ -20,6 +21,7 @@ from server.drain import ClosableHealthServicer, Drain, drain
 from server.inference_v2 import InferenceStatistics, InferenceV2Servicer
 from server.inference_v2 import add_to_server as add_inference_v2
 from server.insight import InsightService
+from server.metrics import MetricsInterceptor, ServerMetrics, serve_metrics
 from server.raw_requests import (
     HEALTH_SERVICE,
     REFLECTION_SERVICE,
@@ -58,6 +60,9 @@ class ScoringServer:
     settings: Settings
     artifacts: ServingArtifacts
     recorder: DecisionRecorder
+    # The Prometheus endpoint's HTTP server and port, when --metrics-port is given.
+    metrics_server: Any = None
+    metrics_port: int | None = None
 
     def start(self) -> None:
         """Open the port, then report SERVING."""
@@ -77,6 +82,8 @@ class ScoringServer:
         see ``drain``): only a server behind a load balancer needs one.
         """
         grace = self.settings.grace_period_seconds if grace_seconds is None else grace_seconds
+        if self.metrics_server is not None:
+            self.metrics_server.shutdown()
         stopped = drain(
             self.grpc_server,
             self.health,
@@ -115,11 +122,18 @@ def create_server(
     if artifacts is None:
         artifacts = load_artifacts(settings.artifacts_dir)
     readiness = Readiness()
+    metrics = None
+    if settings.metrics_port is not None:
+        metrics = ServerMetrics(artifacts.model_version, artifacts.threshold)
     server = grpc.server(
         futures.ThreadPoolExecutor(
             max_workers=settings.worker_threads, thread_name_prefix="grpc-worker"
         ),
-        interceptors=[SecurityInterceptor.from_settings(settings), *interceptors],
+        interceptors=[
+            *([] if metrics is None else [MetricsInterceptor(metrics)]),
+            SecurityInterceptor.from_settings(settings),
+            *interceptors,
+        ],
         options=_options(settings),
         maximum_concurrent_rpcs=settings.max_concurrent_calls,
     )
@@ -127,7 +141,7 @@ def create_server(
     messages = ScoreMessages(scorer.codes, scorer.model_version, scorer.threshold)
     insight = InsightService(artifacts, scorer=scorer, messages=messages)
     if recorder is None:
-        recorder = open_recorder(settings)
+        recorder = open_recorder(settings, metrics)
     add_to_server(CreditScoreServicer(scorer, insight, messages, recorder), server)
     add_records(DecisionRecordServicer(recorder, scorer), server)
     add_inference_v2(InferenceV2Servicer(artifacts, readiness, InferenceStatistics()), server)
@@ -151,7 +165,29 @@ def create_server(
         "no authentication (--no-auth)" if settings.no_auth else "callers of the credentials file",
         "on" if settings.reflection else "off",
     )
-    return ScoringServer(server, health_servicer, readiness, settings, artifacts, recorder), port
+    metrics_server, metrics_port = None, None
+    if metrics is not None:
+        tls = None if settings.tls_cert is None else (str(settings.tls_cert), str(settings.tls_key))
+        metrics_server, metrics_port = serve_metrics(
+            metrics, settings.host, settings.metrics_port or 0, tls
+        )
+        logger.info(
+            "metrics at %s://%s:%d/metrics",
+            "http" if tls is None else "https",
+            settings.host,
+            metrics_port,
+        )
+    scoring = ScoringServer(
+        server,
+        health_servicer,
+        readiness,
+        settings,
+        artifacts,
+        recorder,
+        metrics_server,
+        metrics_port,
+    )
+    return scoring, port
 
 
 def _close_when_stopped(stopped: threading.Event, recorder: DecisionRecorder) -> None:
@@ -159,16 +195,16 @@ def _close_when_stopped(stopped: threading.Event, recorder: DecisionRecorder) ->
     recorder.close()
 
 
-def open_recorder(settings: Settings) -> DecisionRecorder:
+def open_recorder(settings: Settings, metrics: ServerMetrics | None = None) -> DecisionRecorder:
     """The decision recorder, its store opened and migrated (StoreError when it cannot be);
     the port never opens without it."""
     target = settings.record_target
     if target is None:
         logger.warning("decision record off (--record off): decisions are not recorded")
-        return DecisionRecorder(None)
+        return DecisionRecorder(None, metrics)
     store = open_store(target)
     logger.info("decision record: %s (schema %d)", store.description, store.schema_version())
-    return DecisionRecorder(store)
+    return DecisionRecorder(store, metrics)
 
 
 def _options(settings: Settings) -> list[tuple[str, int]]:

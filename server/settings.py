@@ -75,6 +75,9 @@ class Settings:
     # Where: a SQLite file (default: decisions.sqlite next to the artifacts directory) or a
     # postgresql:// URL (several replicas sharing one record).
     record_db: str | None = None
+    # Prometheus metrics on this port (same host; HTTPS with the server's certificate when it
+    # has one); None: off. 0 lets the system choose (tests).
+    metrics_port: int | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port < 65536:
@@ -100,6 +103,10 @@ class Settings:
             raise SettingsError(f"--batch-threads must be in 1..256, got {self.batch_threads}")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"--log-level must be one of {LOG_LEVELS}, got {self.log_level!r}")
+        if self.metrics_port is not None and not 0 <= self.metrics_port < 65536:
+            raise SettingsError(f"--metrics-port must be in 0..65535, got {self.metrics_port}")
+        if self.metrics_port is not None and self.metrics_port == self.port != 0:
+            raise SettingsError("--metrics-port must differ from --port")
         if self.record_db is not None and not self.record_db.strip():
             raise SettingsError("--record-db must not be empty: a SQLite path or postgresql:// URL")
         self._check_security()
@@ -209,6 +216,9 @@ def parse_settings(
         caller_max_rate=_real(args.caller_max_rate, "--caller-max-rate"),
         record=_on_off(args.record, "--record"),
         record_db=str(args.record_db) if args.record_db is not None else None,
+        metrics_port=(
+            None if args.metrics_port in (None, "") else _whole(args.metrics_port, "--metrics-port")
+        ),
     )
 
 
@@ -339,6 +349,11 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         default=env("RECORD_DB", None),
         help="decision store: a SQLite file (default: decisions.sqlite next to the artifacts)"
         " or a postgresql://USER@HOST:PORT/DB URL",
+    )
+    parser.add_argument(
+        "--metrics-port",
+        default=env("METRICS_PORT", None),
+        help="serve Prometheus metrics at http(s)://HOST:PORT/metrics (default: off)",
     )
     parser.add_argument("--log-level", default=env("LOG_LEVEL", defaults["log_level"].default))
     parser.add_argument(

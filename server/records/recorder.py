@@ -5,22 +5,35 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Protocol
 
 from creditscore.v1 import decision_record_pb2 as pb
 from server.errors import Unavailable
 from server.records.group_commit import GroupCommit, GroupCommitFailed
 from server.records.store import DecisionStore
 
-__all__ = ["DecisionRecorder"]
+__all__ = ["DecisionObserver", "DecisionRecorder"]
 
 logger = logging.getLogger(__name__)
 
 
-class DecisionRecorder:
-    """Writes records to ``store`` (None: recording off, as ``--record off`` asks)."""
+class DecisionObserver(Protocol):
+    """Sees every decision given, and how many records became durable (live metrics)."""
 
-    def __init__(self, store: DecisionStore | None) -> None:
+    def observe_decisions(self, records: Sequence[pb.DecisionRecord]) -> None: ...
+
+    def observe_written(self, count: int) -> None: ...
+
+
+class DecisionRecorder:
+    """Writes records to ``store`` (None: recording off, as ``--record off`` asks), telling
+    ``observer`` (the live metrics, when on) about them."""
+
+    def __init__(
+        self, store: DecisionStore | None, observer: DecisionObserver | None = None
+    ) -> None:
         self._store = store
+        self._observer = observer
         self._commits: GroupCommit[pb.DecisionRecord] | None = (
             None if store is None else GroupCommit(store.append)
         )
@@ -32,15 +45,19 @@ class DecisionRecorder:
     def write(self, records: Sequence[pb.DecisionRecord]) -> None:
         """Return once ``records`` are durable. Unavailable when they cannot be written: the
         call then gives no decision, since a decision must never go out unrecorded."""
-        if self._commits is None:
-            return
-        try:
-            self._commits.write(records)
-        except GroupCommitFailed as error:
-            logger.error("decision record not written: %s", error)
-            raise Unavailable(
-                "the decision record cannot be written, so no decision is given; retry later"
-            ) from None
+        if self._commits is not None:
+            try:
+                self._commits.write(records)
+            except GroupCommitFailed as error:
+                logger.error("decision record not written: %s", error)
+                raise Unavailable(
+                    "the decision record cannot be written, so no decision is given; retry later"
+                ) from None
+        if self._observer is not None:
+            # Counted once given: after the record is durable, or at once with recording off.
+            self._observer.observe_decisions(records)
+            if self._commits is not None:
+                self._observer.observe_written(len(records))
 
     def close(self) -> None:
         if self._store is not None:

@@ -11,6 +11,7 @@ from typing import Any
 import grpc
 
 from server.errors import DomainError, PermissionDenied, ResourceExhausted, abort_with
+from server.interception import Behavior, rewrap
 from server.security.authentication import Authenticator, advisor_name_of
 from server.security.caller import Caller, caller_var
 from server.security.credentials import load_credentials
@@ -21,8 +22,6 @@ from server.settings import Settings
 __all__ = ["SecurityInterceptor"]
 
 logger = logging.getLogger(__name__)
-
-_Behavior = Callable[..., Any]
 
 
 class SecurityInterceptor(grpc.ServerInterceptor):
@@ -83,27 +82,13 @@ class SecurityInterceptor(grpc.ServerInterceptor):
         return caller
 
     def _guarded(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
-        serializers = {
-            "request_deserializer": handler.request_deserializer,
-            "response_serializer": handler.response_serializer,
-        }
-        if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                self._unary(handler.unary_unary, method), **serializers
-            )
-        if handler.unary_stream is not None:
-            return grpc.unary_stream_rpc_method_handler(
-                self._streaming(handler.unary_stream, method), **serializers
-            )
-        if handler.stream_unary is not None:
-            return grpc.stream_unary_rpc_method_handler(
-                self._streaming(handler.stream_unary, method), **serializers
-            )
-        return grpc.stream_stream_rpc_method_handler(
-            self._streaming(handler.stream_stream, method), **serializers
+        return rewrap(
+            handler,
+            functools.partial(self._unary, method=method),
+            functools.partial(self._streaming, method=method),
         )
 
-    def _unary(self, behavior: _Behavior, method: str) -> _Behavior:
+    def _unary(self, behavior: Behavior, method: str) -> Behavior:
         @functools.wraps(behavior)
         def unary(request: Any, context: grpc.ServicerContext) -> Any:
             caller = self._admit(method, context)
@@ -116,7 +101,7 @@ class SecurityInterceptor(grpc.ServerInterceptor):
 
         return unary
 
-    def _streaming(self, behavior: _Behavior, method: str) -> _Behavior:
+    def _streaming(self, behavior: Behavior, method: str) -> Behavior:
         # A stream outlives its handler's return: it is counted out when the call ends.
         # functools.wraps keeps gRPC's experimental_non_blocking marks of the behaviour.
         @functools.wraps(behavior)

@@ -69,6 +69,9 @@ def test_large_batches_use_every_usable_core_unless_told_otherwise():
         (["--artifacts", "/a", "--no-auth", "--caller-max-rate", "0"], {}, "--caller-max-rate"),
         (["--artifacts", "/a", "--no-auth", "--caller-max-rate", "nan"], {}, "--caller-max-rate"),
         (["--artifacts", "/a", "--no-auth", "--record", "maybe"], {}, "--record"),
+        (["--artifacts", "/a", "--no-auth", "--metrics-port", "http"], {}, "--metrics-port"),
+        (["--artifacts", "/a", "--no-auth", "--metrics-port", "70000"], {}, "--metrics-port"),
+        (["--artifacts", "/a", "--no-auth", "--metrics-port", "50051"], {}, "--metrics-port"),
         (["--artifacts", "/a", "--no-auth", "--record-db", " "], {}, "--record-db"),
     ],
 )
@@ -100,3 +103,9 @@ def test_the_record_goes_where_told_and_can_be_turned_off_for_benchmarks():
     assert told.record_target == url
     off = parse_settings(["--artifacts", "/a", "--no-auth", "--record", "off"], {})
     assert off.record is False and off.record_target is None
+
+
+def test_metrics_are_off_by_default_and_served_on_their_own_port_when_asked():
+    assert parse_settings(["--artifacts", "/a", "--no-auth"], {}).metrics_port is None
+    on = parse_settings(["--artifacts", "/a", "--no-auth"], {"CREDITSCORE_METRICS_PORT": "9464"})
+    assert on.metrics_port == 9464

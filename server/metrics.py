@@ -1,0 +1,151 @@
+"""Live metrics in the Prometheus format (prometheus-client), on their own HTTP port.
+
+One registry per server (no process-wide state): calls and their latency per method and
+status code, calls in flight, decisions by outcome, the distribution of the probabilities
+given, the model version, and records written to the decision record. Off unless
+``--metrics-port``.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import grpc
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client.exposition import start_http_server
+
+from creditscore.v1 import decision_record_pb2
+from server.interception import Behavior, rewrap
+
+__all__ = ["MetricsInterceptor", "ServerMetrics", "serve_metrics"]
+
+# Latency buckets from 100 µs (an empty call) to 10 s (the largest batches).
+_LATENCY_BUCKETS = (
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+    2.5, 5.0, 10.0,
+)  # fmt: skip
+# Probability of default: finer where the thresholds of this kind of model lie (5-15%).
+_PROBABILITY_BUCKETS = (
+    0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.12, 0.15, 0.20, 0.30, 0.50,
+    1.0,
+)  # fmt: skip
+_MODEL_KINDS = frozenset(
+    {decision_record_pb2.RECORD_KIND_SCORE, decision_record_pb2.RECORD_KIND_EXPLAIN}
+)
+_OUTCOMES = {1: "approve", 2: "refuse"}  # creditscore.v1.Decision values
+
+
+class ServerMetrics:
+    """The server's metrics, registered in their own registry."""
+
+    def __init__(self, model_version: str, threshold: float) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.calls = Counter(
+            "creditscore_calls",
+            "Calls handled, by full method name and gRPC status code.",
+            ["method", "code"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "creditscore_call_seconds",
+            "Time to handle a unary call, by method and status code.",
+            ["method", "code"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "creditscore_calls_in_flight",
+            "Unary calls being handled.",
+            ["method"],
+            registry=self.registry,
+        )
+        self.decisions = Counter(
+            "creditscore_decisions",
+            "Model decisions given (Score, each ScoreBatch item, Explain), by outcome.",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.probabilities = Histogram(
+            "creditscore_default_probability",
+            "Probabilities of default given with the decisions.",
+            buckets=_PROBABILITY_BUCKETS,
+            registry=self.registry,
+        )
+        self.records = Counter(
+            "creditscore_records_written",
+            "Decision records made durable (rate() gives records written per second).",
+            registry=self.registry,
+        )
+        Info("creditscore_model", "The model being served.", registry=self.registry).info(
+            {"model_version": model_version, "threshold": f"{threshold:.6g}"}
+        )
+
+    def observe_decisions(self, records: Iterable[decision_record_pb2.DecisionRecord]) -> None:
+        """Count the model decisions among ``records`` (advisors' decisions are not)."""
+        for record in records:
+            if record.kind in _MODEL_KINDS:
+                self.decisions.labels(_OUTCOMES.get(record.model_decision, "none")).inc()
+                self.probabilities.observe(record.default_probability)
+
+    def observe_written(self, count: int) -> None:
+        self.records.inc(count)
+
+
+class MetricsInterceptor(grpc.ServerInterceptor):
+    """Counts and times every unary call, with the status code it ended with; streaming calls
+    (health Watch, reflection) pass through uncounted."""
+
+    def __init__(self, metrics: ServerMetrics) -> None:
+        self._metrics = metrics
+
+    def intercept_service(
+        self, continuation: Callable[[Any], Any], handler_call_details: Any
+    ) -> Any:
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        method: str = handler_call_details.method
+        return rewrap(handler, functools.partial(self._timed, method=method), _unchanged)
+
+    def _timed(self, behavior: Behavior, method: str) -> Behavior:
+        metrics = self._metrics
+        in_flight = metrics.in_flight.labels(method)
+
+        @functools.wraps(behavior)
+        def timed(request: Any, context: grpc.ServicerContext) -> Any:
+            started = time.perf_counter()
+            in_flight.inc()
+            failed = False
+            try:
+                return behavior(request, context)
+            except BaseException:
+                failed = True
+                raise
+            finally:
+                in_flight.dec()
+                # Handlers end a failed call with context.abort, which sets the code first.
+                code = context.code() or (grpc.StatusCode.UNKNOWN if failed else grpc.StatusCode.OK)
+                name = code.name if isinstance(code, grpc.StatusCode) else str(code)
+                metrics.calls.labels(method, name).inc()
+                metrics.latency.labels(method, name).observe(time.perf_counter() - started)
+
+        return timed
+
+
+def _unchanged(behavior: Behavior) -> Behavior:
+    return behavior
+
+
+def serve_metrics(
+    metrics: ServerMetrics, host: str, port: int, tls: tuple[str, str] | None
+) -> tuple[Any, int]:
+    """Serve ``/metrics`` on ``host:port`` (HTTPS with ``tls`` = (certificate, key) files);
+    returns the HTTP server (``shutdown()`` it) and the bound port."""
+    certfile, keyfile = tls if tls is not None else (None, None)
+    httpd, _thread = start_http_server(
+        port, addr=host, registry=metrics.registry, certfile=certfile, keyfile=keyfile
+    )
+    return httpd, int(httpd.server_port)
