@@ -45,6 +45,7 @@ __all__ = [
     "CONCURRENCY",
     "DESCRIPTION",
     "STORES",
+    "TARGET_METRICS_P50_RATIO",
     "TARGET_P50_OVER_FLOOR",
     "TARGET_THROUGHPUT_RATIO",
     "measure_records",
@@ -62,12 +63,16 @@ CONCURRENCY = 16
 LOAD_ROUNDS = 4
 # The key of the flush measured beside the SQLite file.
 FLUSH = "fdatasync_4k_append"
-STORES = ("off", "sqlite", "postgresql")
+# "metrics": recording off and the Prometheus metrics on (--metrics-port), for their cost
+# against "off" in the same turns (issue 15's target: Score p50 within 3%).
+STORES = ("off", "metrics", "sqlite", "postgresql")
+TARGET_METRICS_P50_RATIO = 1.03
 SQLITE_FILE = "records.sqlite"
 DESCRIPTION = (
     "Score with application payloads (the suite's workload) on three servers started alike but "
-    "for the decision record: --record off, a SQLite file (WAL, synchronous=FULL) and a "
-    "throwaway loopback PostgreSQL (fsync on); sequential calls in turns with the empty-call "
+    "for the decision record: --record off, --record off with the Prometheus metrics on, a "
+    "SQLite file (WAL, synchronous=FULL) and a throwaway loopback PostgreSQL (fsync on); "
+    "sequential calls in turns with the empty-call "
     f"floor and an fdatasync beside the SQLite file, then {CONCURRENCY} calls in flight in "
     f"{LOAD_ROUNDS} rounds, server after server"
 )
@@ -137,7 +142,11 @@ def measure_records(artifacts: Path, workload: Workload, plan: Plan, logs: Path)
     PostgreSQL do not start."""
     started = time.perf_counter()
     with _scratch(artifacts) as (scratch, placement), contextlib.ExitStack() as stack:
-        stores = [_off_store(scratch), _sqlite_store(scratch / SQLITE_FILE)]
+        stores = [
+            _off_store(scratch),
+            _metrics_store(scratch),
+            _sqlite_store(scratch / SQLITE_FILE),
+        ]
         storage: dict[str, Any] = {"sqlite": _sqlite_storage(scratch, artifacts, placement)}
         servers: dict[str, Any] = {}
         postgres = _postgres_store(stack, storage)
@@ -189,6 +198,12 @@ def _off_store(scratch: Path) -> _Store:
     path = scratch / "off.sqlite"
     flags = ("--record", "off", "--record-db", str(path))
     return _Store("off", flags, _sqlite_count(path), "none (--record off)")
+
+
+def _metrics_store(scratch: Path) -> _Store:
+    path = scratch / "metrics.sqlite"
+    flags = ("--record", "off", "--record-db", str(path), "--metrics-port", str(free_port()))
+    return _Store("metrics", flags, _sqlite_count(path), "none (--record off), metrics on")
 
 
 def _sqlite_store(path: Path) -> _Store:

@@ -59,9 +59,9 @@ def _measured(results: dict[str, Any]) -> list[str]:
 def test_every_server_is_measured_or_skipped_with_a_reason(results):
     section = results["records"]
     assert section["status"] == "measured"
-    assert list(section["servers"]) == ["off", "sqlite", "postgresql"]
+    assert list(section["servers"]) == ["off", "metrics", "sqlite", "postgresql"]
     assert section["empty_call"]["latency"]["count"] > 0
-    for name in ("off", "sqlite"):
+    for name in ("off", "metrics", "sqlite"):
         assert section["servers"][name]["status"] == "measured", name
     postgres = section["servers"]["postgresql"]
     assert postgres["status"] == "measured" or postgres["reason"]
@@ -69,7 +69,7 @@ def test_every_server_is_measured_or_skipped_with_a_reason(results):
 
 @pytest.mark.slow
 def test_each_measured_server_has_sequential_and_loaded_figures_without_errors(results):
-    for name in ("off", *_measured(results)):
+    for name in ("off", "metrics", *_measured(results)):
         entry = results["records"]["servers"][name]
         assert entry["score_payload"]["latency"]["count"] > 0, name
         assert entry["score_payload"]["latency"]["p50_ms"] > 0, name
@@ -81,8 +81,9 @@ def test_each_measured_server_has_sequential_and_loaded_figures_without_errors(r
 @pytest.mark.slow
 def test_records_written_match_the_calls_with_recording_on_and_are_none_with_it_off(results):
     servers = results["records"]["servers"]
-    assert servers["off"]["records_written"] == 0
-    assert servers["off"]["records_per_second"] == 0
+    for off in ("off", "metrics"):
+        assert servers[off]["records_written"] == 0
+        assert servers[off]["records_per_second"] == 0
     # Each round's warm-up calls are recorded too: at most twice the warm-up count per round.
     warmups = LOAD_ROUNDS * 2 * QUICK.load.warmup
     for name in _measured(results):
@@ -96,6 +97,7 @@ def test_records_written_match_the_calls_with_recording_on_and_are_none_with_it_
 def test_ratios_are_finite_for_each_measured_store(results):
     ratios = results["ratios"]
     assert math.isfinite(ratios["record_off_score_p50_over_empty_call_p50"])
+    assert math.isfinite(ratios["metrics_on_score_p50_over_off_p50"])
     for name in ON:
         keys = [
             f"record_{name}_throughput_over_off",
