@@ -13,9 +13,17 @@ import pandas as pd
 from starlette.middleware import Middleware
 
 from gradio_ui.client import CreditScoreClient
-from gradio_ui.events import CLIENT_PARTS, MODEL_PARTS, SEARCH_PARTS, EventHandlers, Updates
+from gradio_ui.events import (
+    CLIENT_PARTS,
+    HISTORY_PARTS,
+    MODEL_PARTS,
+    SEARCH_PARTS,
+    EventHandlers,
+    Updates,
+)
 from gradio_ui.guard import AccessGuard
 from gradio_ui.layout import CSS, Ui, build_layout
+from gradio_ui.letter import LetterFontMissing, find_fonts, font_places
 from gradio_ui.lockout import LoginLockout
 from gradio_ui.passwords import PasswordChecker
 from gradio_ui.sections import PROFILE_COLUMNS
@@ -148,25 +156,84 @@ def _wire(ui: Ui, calls: EventHandlers) -> None:
             show_progress="hidden",
         )
 
+    _wire_decisions(ui, calls)
+
     every = list(
         dict.fromkeys([*ui.relabel_props("en"), *client_names, *search_names, *MODEL_PARTS])
     )
     handler, outputs = _bind(ui, calls, every, EventHandlers.switch_language)
+    kept = [ui[n] for n in ("final_decision", "override_reason", "history_advisors_only")]
     lang.change(
-        handler, [lang, ui["current"], ui["search_state"]], outputs, api_visibility="private"
+        handler,
+        [lang, ui["current"], ui["search_state"], *kept],
+        outputs,
+        api_visibility="private",
+    )
+
+
+def _wire_decisions(ui: Ui, calls: EventHandlers) -> None:
+    """The decision panel: the form's guidance, the save, the history's filter and pages."""
+    lang, reviewed = ui["language"], ui["reviewed"]
+    choice = [ui["final_decision"], ui["override_reason"]]
+    handler, outputs = _bind(
+        ui, calls, ("record_guidance", "override_reason"), EventHandlers.decision_form
+    )
+    for component in choice:
+        component.change(
+            handler,
+            [lang, reviewed, *choice],
+            outputs,
+            api_visibility="private",
+            show_progress="hidden",
+        )
+
+    handler, outputs = _bind(
+        ui,
+        calls,
+        ("decision_draft", "record_status", *HISTORY_PARTS),
+        EventHandlers.save_decision,
+    )
+    inputs = [lang, reviewed, ui["decision_draft"], *choice, ui["record_note"]]
+    # "once": a second click while the save runs is ignored; the kept draft's request id makes
+    # any later repeat of the same form a retry that the server records once.
+    ui["record_save"].click(
+        handler,
+        [*inputs, ui["history_advisors_only"]],
+        outputs,
+        api_visibility="private",
+        trigger_mode="once",
+    )
+
+    history_names = ("history", "history_more", "history_state")
+    handler, outputs = _bind(ui, calls, history_names, EventHandlers.history_filter)
+    ui["history_advisors_only"].input(
+        handler, [lang, reviewed, ui["history_advisors_only"]], outputs, api_visibility="private"
+    )
+    handler, outputs = _bind(ui, calls, history_names, EventHandlers.history_more)
+    ui["history_more"].click(
+        handler, [lang, ui["history_state"]], outputs, api_visibility="private"
     )
 
 
 def build_app(settings: UiSettings, client: CreditScoreClient) -> gr.Blocks:
     """The Blocks app for one scoring server; `client` is shared by every session."""
     language = settings.language
+    # Gradio's copies of the letters (personal data) go once no session can still use them.
+    letters_age = int(settings.sessions.lifetime_seconds)
     with gr.Blocks(
-        title=t(language, "app.title"), analytics_enabled=False, fill_width=True
+        title=t(language, "app.title"),
+        analytics_enabled=False,
+        fill_width=True,
+        delete_cache=(min(3600, letters_age), letters_age),
     ) as demo:
         ui = build_layout(language, with_logout=not settings.auth_disabled)
         ui.add("current", gr.State(None))
         ui.add("profile_rows", gr.State(pd.DataFrame(columns=[*PROFILE_COLUMNS, "missing"])))
         ui.add("search_state", gr.State(None))
+        # The Explain shown, the request id of the decision being filled, the history shown.
+        ui.add("reviewed", gr.State(None))
+        ui.add("decision_draft", gr.State(None))
+        ui.add("history_state", gr.State(None))
         calls = EventHandlers(ui, client, settings)
         _wire(ui, calls)
         handler, outputs = _bind(ui, calls, ("banner", *MODEL_PARTS), EventHandlers.model_updates)
@@ -202,6 +269,11 @@ def launch(
 ) -> tuple[gr.Blocks, CreditScoreClient]:
     """Builds and starts the app; returns it with its gRPC client (close both when done).
     `clock` (seconds) times the lockouts and the sessions."""
+    try:
+        find_fonts(font_places())
+    except LetterFontMissing as missing:
+        # The app works without it: only the clients' letters cannot be made.
+        logger.warning("client letters are off: %s", missing)
     client = CreditScoreClient(
         settings.server_address,
         deadline_seconds=settings.deadline_seconds,

@@ -1,4 +1,5 @@
-"""Thin typed client of the CreditScoreService: deadlines, request ids, errors, model cards."""
+"""Thin typed client of the CreditScoreService and the DecisionRecordService: deadlines, request
+ids, errors, model cards."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from creditscore.v1 import application_pb2, credit_score_pb2, credit_score_pb2_grpc
+from creditscore.v1 import (
+    application_pb2,
+    credit_score_pb2,
+    credit_score_pb2_grpc,
+    decision_record_pb2,
+    decision_record_pb2_grpc,
+)
 from gradio_ui.settings import ServerCredentials
 
 __all__ = ["CreditScoreClient", "ErrorKind", "FieldViolation", "ServiceError"]
@@ -31,6 +38,8 @@ class ErrorKind(StrEnum):
     TIMEOUT = "timeout"
     NOT_FOUND = "not_found"
     INVALID = "invalid"
+    # The app's own account on the server may not make this call (its role): an operator's fix.
+    DENIED = "denied"
     INTERNAL = "internal"
 
 
@@ -39,6 +48,7 @@ _KIND_BY_CODE = {
     grpc.StatusCode.DEADLINE_EXCEEDED: ErrorKind.TIMEOUT,
     grpc.StatusCode.NOT_FOUND: ErrorKind.NOT_FOUND,
     grpc.StatusCode.INVALID_ARGUMENT: ErrorKind.INVALID,
+    grpc.StatusCode.PERMISSION_DENIED: ErrorKind.DENIED,
 }
 
 
@@ -87,7 +97,7 @@ def _to_service_error(error: grpc.RpcError, request_id: str) -> ServiceError:
     code = error.code() if isinstance(error, grpc.Call) else grpc.StatusCode.UNKNOWN
     details = (error.details() if isinstance(error, grpc.Call) else None) or ""
     kind = _KIND_BY_CODE.get(code, ErrorKind.INTERNAL)
-    if kind is ErrorKind.INTERNAL:
+    if kind in (ErrorKind.INTERNAL, ErrorKind.DENIED):
         # The server logs the cause under the request id; the UI shows only the reference.
         logger.error("call %s failed with %s: %s", request_id, code.name, details)
     violations = _violations(error) if kind is ErrorKind.INVALID else ()
@@ -108,8 +118,9 @@ def _channel(address: str, credentials: ServerCredentials) -> grpc.Channel:
 
 
 class CreditScoreClient:
-    """One channel to the scoring server; every call has a deadline, an x-request-id, the
-    app's bearer token (when configured), and, through `as_advisor`, the advisor's name.
+    """One channel to the scoring server (its CreditScoreService and DecisionRecordService);
+    every call has a deadline, an x-request-id, the app's bearer token (when configured), and,
+    through `as_advisor`, the advisor's name.
 
     The model card (GetModelInfo) is fetched once per language: it does not change while a
     model is served, and every screen needs it (threshold, category labels). A score made by
@@ -127,6 +138,8 @@ class CreditScoreClient:
         self._deadline_seconds = deadline_seconds
         self._channel = _channel(address, credentials)
         self._stub = credit_score_pb2_grpc.CreditScoreServiceStub(self._channel)
+        self._records = decision_record_pb2_grpc.DecisionRecordServiceStub(self._channel)
+        self._explain_observer: Callable[[credit_score_pb2.ExplainResponse], None] | None = None
         self._metadata: tuple[tuple[str, str], ...] = (
             (("authorization", f"Bearer {credentials.token}"),) if credentials.token else ()
         )
@@ -142,6 +155,16 @@ class CreditScoreClient:
         base = tuple(item for item in self._metadata if item[0] != "x-advisor-name")
         acting._metadata = (*base, ("x-advisor-name", advisor)) if advisor else base
         return acting
+
+    def observing_explains(
+        self, observer: Callable[[credit_score_pb2.ExplainResponse], None]
+    ) -> CreditScoreClient:
+        """This client handing every Explain response it receives to `observer`, e.g. so that
+        the decision panel can name the Explain a screen was built from (its request id is the
+        model decision the advisor reviewed). Close only the client it came from."""
+        observing = copy.copy(self)
+        observing._explain_observer = observer
+        return observing
 
     def close(self) -> None:
         """Closes the channel."""
@@ -202,7 +225,10 @@ class CreditScoreClient:
         request = credit_score_pb2.ExplainRequest(
             client_id=client_id, application=application, language_code=language
         )
-        return self._call(self._stub.Explain, request)
+        response = self._call(self._stub.Explain, request)
+        if self._explain_observer is not None:
+            self._explain_observer(response)
+        return response
 
     def compare(
         self, client_id: int, features: Sequence[str], language: str, bin_count: int = 24
@@ -224,3 +250,15 @@ class CreditScoreClient:
         response = self._call(self._stub.Score, request)
         self._saw_model(response.score)
         return response
+
+    def record_decision(
+        self, request: decision_record_pb2.RecordDecisionRequest
+    ) -> decision_record_pb2.RecordDecisionResponse:
+        """Records the advisor's final decision (idempotent by the request's request_id)."""
+        return self._call(self._records.RecordDecision, request)
+
+    def list_decisions(
+        self, request: decision_record_pb2.ListDecisionsRequest
+    ) -> decision_record_pb2.ListDecisionsResponse:
+        """One page of decision records matching the request's filters, newest first."""
+        return self._call(self._records.ListDecisions, request)

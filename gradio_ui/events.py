@@ -9,14 +9,19 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from gradio_ui import actions
+from creditscore.v1 import credit_score_pb2 as pb
+from gradio_ui import actions, decisions
 from gradio_ui.client import CreditScoreClient
+from gradio_ui.decision_labels import final_decision_choices, override_reason_choices
 from gradio_ui.layout import Ui, choice_lists
 from gradio_ui.settings import Language, UiSettings
 from gradio_ui.texts import t
+from gradio_ui.views import history_html
 
 __all__ = [
     "CLIENT_PARTS",
+    "DECISION_PARTS",
+    "HISTORY_PARTS",
     "MODEL_PARTS",
     "SEARCH_PARTS",
     "EventHandlers",
@@ -29,6 +34,20 @@ Updates = dict[str, Any]
 
 # Columns of the client's tabs, shown once a client is open.
 CLIENT_AREAS = tuple(f"area_{tab}" for tab in ("decision", "why", "profile", "compare", "whatif"))
+# The record's side of the decision panel: refilled after a save.
+HISTORY_PARTS = ("history", "history_more", "history_state", "letter", "letter_status")
+# The decision panel of one client.
+DECISION_PARTS = (
+    "reviewed",
+    "final_decision",
+    "override_reason",
+    "record_note",
+    "record_guidance",
+    "record_status",
+    "decision_draft",
+    "history_advisors_only",
+    *HISTORY_PARTS,
+)
 # Components that show one client; cleared or refilled together.
 CLIENT_PARTS = (
     "badge",
@@ -62,6 +81,7 @@ CLIENT_PARTS = (
     "current",
     "profile_rows",
     *CLIENT_AREAS,
+    *DECISION_PARTS,
 )
 # Components filled from the model card, at load and on a language switch.
 MODEL_PARTS = (
@@ -83,14 +103,30 @@ class SearchState:
 class EventHandlers:
     """The event handlers of one app: Gradio inputs in, {component name: update} out."""
 
-    def __init__(self, ui: Ui, client: CreditScoreClient, settings: UiSettings) -> None:
+    def __init__(
+        self,
+        ui: Ui,
+        client: CreditScoreClient,
+        settings: UiSettings,
+        *,
+        advisor: str | None = None,
+        letters: decisions.LetterFiles | None = None,
+    ) -> None:
         self.ui = ui
         self.client = client
         self.settings = settings
+        self.advisor = advisor
+        self.letters = letters or decisions.LetterFiles()
 
     def for_advisor(self, advisor: str | None) -> EventHandlers:
         """These handlers calling the server for a logged-in advisor (None without login)."""
-        return EventHandlers(self.ui, self.client.as_advisor(advisor), self.settings)
+        return EventHandlers(
+            self.ui,
+            self.client.as_advisor(advisor),
+            self.settings,
+            advisor=advisor,
+            letters=self.letters,
+        )
 
     def _safely(
         self, call: Callable[[], Any], language: Language, client_id: int | None = None
@@ -235,19 +271,189 @@ class EventHandlers:
             "whatif_chart": gr.update(value=None, visible=False),
         }
 
-    def open_client(self, language: Language, raw_id: object) -> Updates:
+    def open_client(
+        self,
+        language: Language,
+        raw_id: object,
+        form: decisions.DecisionForm | None = None,
+        advisors_only: bool = False,
+    ) -> Updates:
+        """Shows a client; the decision panel starts empty unless `form` (the advisor's input,
+        kept across a language switch) is given."""
         outcome = self._safely(lambda: actions.parse_client_id(raw_id, language), language)
         if outcome.value is None:
             return {"banner": outcome.banner}
         client_id = outcome.value
+        # The decision is recorded against the very Explain the screen shows.
+        explained: list[pb.ExplainResponse] = []
+        client = self.client.observing_explains(explained.append)
         loaded = self._safely(
-            lambda: actions.load_client(self.client, self.settings, client_id, language),
+            lambda: actions.load_client(client, self.settings, client_id, language),
             language,
             client_id,
         )
         if loaded.value is None:
             return {"banner": loaded.banner}
-        return self._client_updates(loaded.value, language)
+        reviewed = decisions.ReviewedModel.of(explained[-1], client_id)
+        return {
+            **self._client_updates(loaded.value, language),
+            **self._panel_updates(reviewed, form, language),
+            **self._screen_updates(reviewed, advisors_only, language),
+        }
+
+    # --- Final decision, history, letter ---
+
+    def _panel_updates(
+        self,
+        reviewed: decisions.ReviewedModel,
+        form: decisions.DecisionForm | None,
+        language: Language,
+    ) -> Updates:
+        kept = form or decisions.DecisionForm()
+        updates: Updates = {
+            "reviewed": reviewed,
+            "final_decision": gr.update(
+                choices=final_decision_choices(language), value=kept.decision
+            ),
+            "override_reason": gr.update(
+                choices=override_reason_choices(language),
+                value=kept.override_reason,
+                visible=decisions.reason_needed(reviewed, kept),
+            ),
+            "record_guidance": decisions.guidance_markdown(reviewed, kept, language),
+            "record_status": "",
+        }
+        if form is None:
+            updates |= {"record_note": "", "decision_draft": None, "history_advisors_only": False}
+        return updates
+
+    def _screen_updates(
+        self, reviewed: decisions.ReviewedModel, advisors_only: bool, language: Language
+    ) -> Updates:
+        outcome = decisions.run_recording(
+            lambda: decisions.load_screen(
+                self.client,
+                reviewed,
+                advisors_only=advisors_only,
+                advisor=self.advisor,
+                language=language,
+                letters=self.letters,
+            ),
+            heading=t(language, "history.failed"),
+            language=language,
+            address=self.settings.server_address,
+            client_id=reviewed.client_id,
+        )
+        screen = outcome.value
+        if screen is None:
+            # The client's file stays usable: only the panel's record side says what failed.
+            return {
+                "history": outcome.banner,
+                "history_more": gr.update(visible=False),
+                "history_state": None,
+                "letter": gr.update(value=None, interactive=False),
+                "letter_status": "",
+            }
+        return {
+            **self._history_updates(screen.history, language),
+            "letter": gr.update(
+                value=str(screen.letter_path) if screen.letter_path else None,
+                interactive=screen.letter_path is not None,
+            ),
+            "letter_status": screen.letter_status,
+        }
+
+    def _history_updates(self, history: decisions.History, language: Language) -> Updates:
+        more = bool(history.next_page_token)
+        return {
+            "history": history_html(history.records, language, more=more),
+            "history_more": gr.update(visible=more),
+            "history_state": history,
+        }
+
+    def decision_form(
+        self,
+        language: Language,
+        reviewed: decisions.ReviewedModel | None,
+        decision: str | None,
+        reason: str | None,
+    ) -> Updates:
+        """What the chosen decision asks of the form (an override needs its reason)."""
+        if reviewed is None:
+            return {}
+        form = decisions.DecisionForm(decision, reason)
+        return {
+            "record_guidance": decisions.guidance_markdown(reviewed, form, language),
+            "override_reason": gr.update(visible=decisions.reason_needed(reviewed, form)),
+        }
+
+    def save_decision(
+        self,
+        language: Language,
+        reviewed: decisions.ReviewedModel | None,
+        draft: decisions.Draft | None,
+        decision: str | None,
+        reason: str | None,
+        note: str | None,
+        advisors_only: bool,
+    ) -> Updates:
+        """Records the advisor's decision; the history and the letter then show it."""
+        form = decisions.DecisionForm(decision, reason, note or "")
+        outcome = self._safely(
+            lambda: decisions.save_decision(
+                self.client,
+                reviewed,
+                draft,
+                form,
+                language,
+                address=self.settings.server_address,
+            ),
+            language,
+            reviewed.client_id if reviewed else None,
+        )
+        result = outcome.value
+        if result is None:
+            return {"record_status": outcome.banner}
+        updates: Updates = {"decision_draft": result.draft, "record_status": result.status_html}
+        if result.record is not None and reviewed is not None:
+            updates |= self._screen_updates(reviewed, bool(advisors_only), language)
+        return updates
+
+    def history_filter(
+        self, language: Language, reviewed: decisions.ReviewedModel | None, advisors_only: bool
+    ) -> Updates:
+        """The history again, of every record or of the advisors' decisions only."""
+        if reviewed is None:
+            return {}
+        return self._history_page(
+            lambda: decisions.first_history_page(
+                self.client, reviewed.client_id, advisors_only=bool(advisors_only)
+            ),
+            language,
+            reviewed.client_id,
+        )
+
+    def history_more(self, language: Language, history: decisions.History | None) -> Updates:
+        """The history with its next page of older records."""
+        if history is None:
+            return {}
+        return self._history_page(
+            lambda: decisions.more_history(self.client, history), language, history.client_id
+        )
+
+    def _history_page(
+        self, call: Callable[[], decisions.History], language: Language, client_id: int
+    ) -> Updates:
+        outcome = decisions.run_recording(
+            call,
+            heading=t(language, "history.failed"),
+            language=language,
+            address=self.settings.server_address,
+            client_id=client_id,
+        )
+        if outcome.value is None:
+            return {"history": outcome.banner}
+        return self._history_updates(outcome.value, language)
 
     def select_row(self, language: Language, event: gr.SelectData) -> Updates:
         row = event.row_value or []
@@ -343,7 +549,13 @@ class EventHandlers:
     # --- Language ---
 
     def switch_language(
-        self, language: Language, client_id: int | None, state: SearchState | None
+        self,
+        language: Language,
+        client_id: int | None,
+        state: SearchState | None,
+        decision: str | None = None,
+        reason: str | None = None,
+        advisors_only: bool = False,
     ) -> Updates:
         choices = choice_lists(language)
         updates: Updates = {
@@ -358,7 +570,9 @@ class EventHandlers:
         else:
             parts.append({"results": actions.empty_results(language)})
         if client_id is not None:
-            parts.append(self.open_client(language, client_id))
+            # The advisor's half-filled decision survives the switch (the note is not touched).
+            form = decisions.DecisionForm(decision, reason)
+            parts.append(self.open_client(language, client_id, form, bool(advisors_only)))
         for part in parts:
             for name, update in part.items():
                 updates[name] = merge_updates(updates.get(name), update)

@@ -9,6 +9,8 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from gradio_ui.decision_labels import final_decision_choices, override_reason_choices
+from gradio_ui.decisions import NOTE_MAX_CHARS
 from gradio_ui.search import BANDS, empty_results
 from gradio_ui.settings import Language
 from gradio_ui.texts import t
@@ -32,6 +34,17 @@ CSS = """
 .cs-notice p { display: inline-block; background: #FFFAEB; border: 1px solid #FEC84B;
   color: #7A2E0E; padding: 4px 10px; border-radius: 999px; font-size: 0.9rem; margin: 0; }
 .cs-language .wrap { flex-direction: row !important; flex-wrap: nowrap; }
+.cs-record-ok { background: #ECFDF3; border: 1px solid #067647; color: #054F31; padding: 8px 12px;
+  border-radius: 8px; font-weight: 600; }
+.cs-record-error { background: #FEF3F2; border: 1px solid #B42318; color: #7A271A;
+  padding: 8px 12px; border-radius: 8px; }
+.cs-record-error ul { margin: 4px 0 0 18px; }
+.cs-history { list-style: none; padding: 0; margin: 0; }
+.cs-entry { border: 1px solid #CBD5E1; border-left-width: 6px; border-radius: 8px;
+  padding: 8px 12px; margin-bottom: 8px; overflow-wrap: anywhere; }
+.cs-entry-advisor { border-left-color: #1D4ED8; }
+.cs-entry-model { border-left-color: #94A3B8; }
+.cs-entry-flag { color: #B54708; font-weight: 700; }
 """
 
 
@@ -52,6 +65,10 @@ class Ui:
         self.components[name] = component
         self.texts.extend((name, prop, key, template) for prop, key in keys.items())
         return component
+
+    def relabel(self, name: str, prop: str, key: str, template: str = "{}") -> None:
+        """Registers one more translated property of a component, with its own template."""
+        self.texts.append((name, prop, key, template))
 
     def relabel_props(self, language: Language) -> dict[str, dict[str, str]]:
         """The translated properties of each registered component, in `language`."""
@@ -166,6 +183,84 @@ def _decision_tab(ui: Ui, language: Language) -> None:
         with gr.Column(scale=1, min_width=320):
             ui.add("gauge", gr.Plot(show_label=False, elem_id="gauge"))
             ui.add("decision_reasons", gr.Markdown("", elem_id="decision-reasons"))
+    with gr.Row(equal_height=False, elem_id="record-panel"):
+        with gr.Column(scale=1, min_width=300):
+            _record_form(ui, language)
+        with gr.Column(scale=1, min_width=300):
+            _record_history(ui, language)
+
+
+def _record_form(ui: Ui, language: Language) -> None:
+    title = gr.Markdown(f"### {t(language, 'record.title')}")
+    ui.add("record_title", title, "### {}", value="record.title")
+    ui.add("record_intro", gr.Markdown(t(language, "record.intro")), value="record.intro")
+    ui.add("record_guidance", gr.Markdown("", elem_id="record-guidance"))
+    ui.add(
+        "final_decision",
+        gr.Radio(
+            final_decision_choices(language),
+            value=None,
+            label=t(language, "record.decision"),
+            elem_id="final-decision",
+        ),
+        label="record.decision",
+    )
+    ui.add(
+        "override_reason",
+        gr.Dropdown(
+            override_reason_choices(language),
+            value=None,
+            label=t(language, "record.reason"),
+            visible=False,
+            elem_id="override-reason",
+        ),
+        label="record.reason",
+    )
+    note_label = f"{{}} ({NOTE_MAX_CHARS} max)"
+    ui.add(
+        "record_note",
+        gr.Textbox(
+            label=note_label.format(t(language, "record.note")),
+            info=t(language, "record.note_info"),
+            lines=3,
+            max_lines=8,
+            max_length=NOTE_MAX_CHARS,
+            elem_id="record-note",
+        ),
+        note_label,
+        label="record.note",
+    )
+    ui.relabel("record_note", "info", "record.note_info")
+    ui.add(
+        "record_save",
+        gr.Button(t(language, "record.save"), variant="primary", elem_id="record-save"),
+        value="record.save",
+    )
+    ui.add("record_status", gr.HTML("", elem_id="record-status"))
+
+
+def _record_history(ui: Ui, language: Language) -> None:
+    ui.add("letter_status", gr.Markdown("", elem_id="letter-status"))
+    ui.add(
+        "letter",
+        gr.DownloadButton(
+            t(language, "letter.download"), interactive=False, size="md", elem_id="letter-download"
+        ),
+        label="letter.download",
+    )
+    title = gr.Markdown(f"### {t(language, 'history.title')}")
+    ui.add("history_title", title, "### {}", value="history.title")
+    ui.add(
+        "history_advisors_only",
+        gr.Checkbox(label=t(language, "history.advisors_only"), elem_id="history-advisors-only"),
+        label="history.advisors_only",
+    )
+    ui.add("history", gr.HTML("", elem_id="decision-history"))
+    ui.add(
+        "history_more",
+        gr.Button(t(language, "history.more"), size="sm", visible=False, elem_id="history-more"),
+        value="history.more",
+    )
 
 
 def _why_tab(ui: Ui, language: Language) -> None:

@@ -210,6 +210,146 @@ _EN: dict[str, str] = {
         "not a certainty: about {refusal_rate} of clients are refused, among them many who "
         "would have repaid."
     ),
+    # Final decision (the advisor's, on record)
+    "record.title": "Your final decision",
+    "record.intro": (
+        "The model advises; you decide. Your decision is kept on record with the model's "
+        "decision you reviewed."
+    ),
+    "record.decision": "Decision",
+    "record.reason": "Reason for overriding the model (required)",
+    "record.note": "Note",
+    "record.note_info": (
+        "Required when you refer the file or choose “Other reason”. For the record (colleagues, "
+        "auditors): it is not printed on the client's letter."
+    ),
+    "record.save": "Save the decision",
+    "record.recommends_approve": "The model recommends approval",
+    "record.recommends_refuse": "The model recommends refusal",
+    "record.model_says": "The model's decision: {decision} (probability of default {probability}).",
+    "record.model_approve": "approval",
+    "record.model_refuse": "refusal",
+    "record.choose": "Choose your decision.",
+    "record.agrees": "Your decision agrees with the model's: no override reason is needed.",
+    "record.override_approve": "{recommends}: give the reason for approving.",
+    "record.override_refuse": "{recommends}: give the reason for refusing.",
+    "record.refer": "A second reader will decide: say why in the note (required).",
+    "record.other_note": "“Other reason”: explain it in the note (required).",
+    "record.saved": "Decision recorded on {time}: {decision}.",
+    "record.saved_override": "It is recorded as an override of the model's decision.",
+    "record.not_saved": "The decision was not saved:",
+    "record.error.decision": "choose a decision.",
+    "record.error.reason": "give the reason for overriding the model's decision.",
+    "record.error.note_refer": "say in the note why you refer the file.",
+    "record.error.note_other": "explain the “Other reason” in the note.",
+    "record.error.note_long": "the note has {count} characters: at most {max} are accepted.",
+    "record.error.no_model": "the model's decision shown is not known: open the client again.",
+    "record.error.denied": (
+        "the app's account on the scoring server may not record or read decisions; ask your "
+        "administrator."
+    ),
+    "record.invalid.decision": "choose a decision.",
+    "record.invalid.override_reason": (
+        "the override reason does not match the model's decision on record: open the client "
+        "again and check the model's decision."
+    ),
+    "record.invalid.note": (
+        "the note is required when you refer the file or choose “Other reason”, and has at "
+        "most {max} characters."
+    ),
+    "record.invalid.model_request_id": (
+        "the model's decision shown is not on record: open the client again, then save."
+    ),
+    "record.invalid.request_id": (
+        "this form was already saved as another decision: open the client again, then save."
+    ),
+    "record.invalid.client_id": "the client number is not valid.",
+    "record.invalid.field": "the server refused the field “{field}”.",
+    # Decision history
+    "history.title": "Decision history",
+    "history.advisors_only": "Advisors' decisions only",
+    "history.failed": "The decision history could not be read:",
+    "history.more": "Show more",
+    "history.empty": "No decision on record for this client yet.",
+    "history.count": "The {count} most recent records.",
+    "history.count_all": "All {count} records.",
+    "history.kind.advisor": "Advisor's decision",
+    "history.kind.explain": "Model decision, explained",
+    "history.kind.score": "Model decision, score",
+    "history.kind.simulation": "Model decision on an edited application (what-if)",
+    "history.by": "by {who}",
+    "history.model": "Model {version}",
+    "history.model_said": "Model: {decision}, probability of default {probability}.",
+    "history.model_approve": "approve",
+    "history.model_refuse": "refuse",
+    "history.decided": "Decided: {decision}.",
+    "history.override": "Override of the model's decision",
+    "history.reason": "Reason: {reason}.",
+    "history.note": "Note: {note}",
+    # Client's letter
+    "letter.download": "Client letter (PDF)",
+    "letter.states_advisor": "The letter states the advisor's decision of {date}.",
+    "letter.states_model": (
+        "The letter states the model's decision: no advisor's decision is on record yet."
+    ),
+    "letter.unavailable": (
+        "The client letter cannot be made on this server (a font is missing); the reason is in "
+        "the app's log for the administrator."
+    ),
+    "letter.months": (
+        "January,February,March,April,May,June,July,August,September,October,November,December"
+    ),
+    "letter.date": "{day} {month} {year}",
+    "letter.first_day": "1",
+    "letter.title": "Your credit application",
+    "letter.client": "Client number: {client_id}",
+    "letter.dated": "Date: {date}",
+    "letter.greeting": "Dear client,",
+    "letter.advisor_approve": "Your credit application has been approved.",
+    "letter.advisor_refuse": (
+        "We are sorry to tell you that your credit application has been refused."
+    ),
+    "letter.advisor_refer": (
+        "Your credit application is being reviewed by a second advisor: no decision has been "
+        "taken yet, and we will tell you the decision."
+    ),
+    "letter.by_advisor": (
+        "Your advisor took this decision after reviewing the assessment of our scoring model."
+    ),
+    "letter.by_advisor_refer": (
+        "Your advisor asked for this review after reviewing the assessment of our scoring model."
+    ),
+    "letter.model_approve": (
+        "Our scoring model's assessment of your application is favourable (approval)."
+    ),
+    "letter.model_refuse": (
+        "Our scoring model's assessment of your application is unfavourable (refusal)."
+    ),
+    "letter.model_only": (
+        "This is the model's assessment: no advisor has yet recorded a final decision on your "
+        "application."
+    ),
+    "letter.reasons": "The main reasons for this decision",
+    "letter.reasons_refer": "The main factors of the model's assessment",
+    "letter.no_reasons": "No particular factor stood out in the model's assessment.",
+    "letter.advisor_reason": "Your advisor's assessment: {reason}.",
+    "letter.what_could_change": "What could change the decision",
+    "letter.rights": "Your rights",
+    "letter.right_review": (
+        "You may ask for this decision to be reviewed by a person, give your point of view, and "
+        "obtain an explanation of the decision (Article 22 of the General Data Protection "
+        "Regulation)."
+    ),
+    "letter.right_contest": (
+        "To contest the decision, reply within 30 days of the date of this letter to your "
+        "advisor or to our complaints service, quoting your client number {client_id}."
+    ),
+    "letter.right_reasons": (
+        "The reasons given above are the principal reasons for the decision; your advisor can "
+        "explain them in more detail."
+    ),
+    "letter.signature": "Your advisor: {advisor}",
+    "letter.reference": "Client {client_id} · scoring model {version} · {date}",
     # Errors
     "error.unavailable": (
         "The scoring server cannot be reached ({address}). Check that it is running, then try "
@@ -429,6 +569,153 @@ _FR: dict[str, str] = {
         "utilisé. Une probabilité n'est pas une certitude : environ {refusal_rate} des clients "
         "sont refusés, dont beaucoup auraient remboursé."
     ),
+    "record.title": "Votre décision finale",
+    "record.intro": (
+        "Le modèle conseille ; vous décidez. Votre décision est conservée avec la décision du "
+        "modèle que vous avez examinée."
+    ),
+    "record.decision": "Décision",
+    "record.reason": "Motif de la dérogation au modèle (obligatoire)",
+    "record.note": "Note",
+    "record.note_info": (
+        "Obligatoire si vous transmettez le dossier ou choisissez « Autre motif ». Pour le "
+        "dossier (collègues, auditeurs) : elle ne figure pas sur la lettre au client."
+    ),
+    "record.save": "Enregistrer la décision",
+    "record.recommends_approve": "Le modèle recommande l'accord",
+    "record.recommends_refuse": "Le modèle recommande le refus",
+    "record.model_says": "Décision du modèle : {decision} (probabilité de défaut {probability}).",
+    "record.model_approve": "accord",
+    "record.model_refuse": "refus",
+    "record.choose": "Choisissez votre décision.",
+    "record.agrees": (
+        "Votre décision rejoint celle du modèle : aucun motif de dérogation n'est nécessaire."
+    ),
+    "record.override_approve": "{recommends} : indiquez le motif de l'accord.",
+    "record.override_refuse": "{recommends} : indiquez le motif du refus.",
+    "record.refer": "Un second lecteur décidera : expliquez pourquoi dans la note (obligatoire).",
+    "record.other_note": "« Autre motif » : précisez-le dans la note (obligatoire).",
+    "record.saved": "Décision enregistrée le {time} : {decision}.",
+    "record.saved_override": "Elle est enregistrée comme une dérogation à la décision du modèle.",
+    "record.not_saved": "La décision n'a pas été enregistrée :",
+    "record.error.decision": "choisissez une décision.",
+    "record.error.reason": "indiquez le motif de la dérogation à la décision du modèle.",
+    "record.error.note_refer": "expliquez dans la note pourquoi vous transmettez le dossier.",
+    "record.error.note_other": "précisez l'« Autre motif » dans la note.",
+    "record.error.note_long": ("la note compte {count} caractères : {max} au plus sont acceptés."),
+    "record.error.no_model": (
+        "la décision du modèle affichée n'est pas connue : rouvrez le client."
+    ),
+    "record.error.denied": (
+        "le compte de l'application sur le serveur de score ne peut pas enregistrer ni lire les "
+        "décisions ; contactez votre administrateur."
+    ),
+    "record.invalid.decision": "choisissez une décision.",
+    "record.invalid.override_reason": (
+        "le motif de dérogation ne correspond pas à la décision du modèle enregistrée : rouvrez "
+        "le client et vérifiez la décision du modèle."
+    ),
+    "record.invalid.note": (
+        "la note est obligatoire si vous transmettez le dossier ou choisissez « Autre motif », "
+        "et compte {max} caractères au plus."
+    ),
+    "record.invalid.model_request_id": (
+        "la décision du modèle affichée n'est pas enregistrée : rouvrez le client, puis "
+        "enregistrez."
+    ),
+    "record.invalid.request_id": (
+        "ce formulaire a déjà été enregistré pour une autre décision : rouvrez le client, puis "
+        "enregistrez."
+    ),
+    "record.invalid.client_id": "le numéro client n'est pas valide.",
+    "record.invalid.field": "le serveur a refusé le champ « {field} ».",
+    "history.title": "Historique des décisions",
+    "history.advisors_only": "Décisions des conseillers seulement",
+    "history.failed": "L'historique des décisions n'a pas pu être lu :",
+    "history.more": "Afficher plus",
+    "history.empty": "Aucune décision enregistrée pour ce client.",
+    "history.count": "Les {count} enregistrements les plus récents.",
+    "history.count_all": "Les {count} enregistrements.",
+    "history.kind.advisor": "Décision du conseiller",
+    "history.kind.explain": "Décision du modèle, expliquée",
+    "history.kind.score": "Décision du modèle, score",
+    "history.kind.simulation": "Décision du modèle sur une demande modifiée (simulation)",
+    "history.by": "par {who}",
+    "history.model": "Modèle {version}",
+    "history.model_said": "Modèle : {decision}, probabilité de défaut {probability}.",
+    "history.model_approve": "accord",
+    "history.model_refuse": "refus",
+    "history.decided": "Décision : {decision}.",
+    "history.override": "Dérogation à la décision du modèle",
+    "history.reason": "Motif : {reason}.",
+    "history.note": "Note : {note}",
+    "letter.download": "Lettre au client (PDF)",
+    "letter.states_advisor": "La lettre indique la décision du conseiller du {date}.",
+    "letter.states_model": (
+        "La lettre indique la décision du modèle : aucune décision de conseiller n'est encore "
+        "enregistrée."
+    ),
+    "letter.unavailable": (
+        "La lettre au client ne peut pas être produite sur ce serveur (une police manque) ; "
+        "la raison figure dans le journal de l'application pour l'administrateur."
+    ),
+    "letter.months": (
+        "janvier,février,mars,avril,mai,juin,juillet,août,septembre,octobre,novembre,décembre"
+    ),
+    "letter.date": "{day} {month} {year}",
+    "letter.first_day": "1er",
+    "letter.title": "Votre demande de crédit",
+    "letter.client": "Numéro client : {client_id}",
+    "letter.dated": "Date : {date}",
+    "letter.greeting": "Madame, Monsieur,",
+    "letter.advisor_approve": "Votre demande de crédit a été acceptée.",
+    "letter.advisor_refuse": (
+        "Nous avons le regret de vous informer que votre demande de crédit a été refusée."
+    ),
+    "letter.advisor_refer": (
+        "Votre demande de crédit est examinée par un second conseiller : aucune décision n'a "
+        "encore été prise, nous vous la communiquerons."
+    ),
+    "letter.by_advisor": (
+        "Votre conseiller a pris cette décision après avoir examiné l'évaluation de notre "
+        "modèle de score."
+    ),
+    "letter.by_advisor_refer": (
+        "Votre conseiller a demandé cet examen après avoir étudié l'évaluation de notre modèle "
+        "de score."
+    ),
+    "letter.model_approve": (
+        "L'évaluation de votre demande par notre modèle de score est favorable (accord)."
+    ),
+    "letter.model_refuse": (
+        "L'évaluation de votre demande par notre modèle de score est défavorable (refus)."
+    ),
+    "letter.model_only": (
+        "Il s'agit de l'évaluation du modèle : aucun conseiller n'a encore enregistré de "
+        "décision finale sur votre demande."
+    ),
+    "letter.reasons": "Les principales raisons de cette décision",
+    "letter.reasons_refer": "Les principaux éléments de l'évaluation du modèle",
+    "letter.no_reasons": "Aucun élément particulier ne ressort de l'évaluation du modèle.",
+    "letter.advisor_reason": "Appréciation de votre conseiller : {reason}.",
+    "letter.what_could_change": "Ce qui pourrait changer la décision",
+    "letter.rights": "Vos droits",
+    "letter.right_review": (
+        "Vous pouvez demander qu'une personne réexamine cette décision, présenter votre point "
+        "de vue et obtenir une explication de la décision (article 22 du règlement général sur "
+        "la protection des données)."
+    ),
+    "letter.right_contest": (
+        "Pour contester la décision, répondez dans les 30 jours suivant la date de ce courrier "
+        "à votre conseiller ou à notre service réclamations, en indiquant votre numéro client "
+        "{client_id}."
+    ),
+    "letter.right_reasons": (
+        "Les raisons ci-dessus sont les raisons principales de la décision ; votre conseiller "
+        "peut vous les expliquer plus en détail."
+    ),
+    "letter.signature": "Votre conseiller : {advisor}",
+    "letter.reference": "Client {client_id} · modèle de score {version} · {date}",
     "error.unavailable": (
         "Le serveur de score est injoignable ({address}). Vérifiez qu'il est démarré, puis "
         "réessayez."
