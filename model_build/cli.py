@@ -1,4 +1,4 @@
-"""Command line of the model build: synth, fidelity, train and score sub-commands."""
+"""Command line of the model build: synth, fidelity, train, score, evaluate and monitor."""
 
 from __future__ import annotations
 
@@ -50,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=0, help="random seed (same seed, same bytes)")
     synth.add_argument("--out", type=Path, required=True, help="output directory")
     synth.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    synth.add_argument(
+        "--drift",
+        metavar="SPEC",
+        default=None,
+        help="shift application columns after generation, e.g. income=+20%%,ext_source=-0.15 "
+        "(NAME=+N%%|-N%%|+X|-X; NAME a group: income, credit, annuity, goods_price, "
+        "ext_source, or a numeric column such as DAYS_BIRTH)",
+    )
     synth.set_defaults(handler=_run_synth)
 
     fidelity = commands.add_parser("fidelity", help="compare a synthetic data set with real data")
@@ -92,6 +100,32 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", type=Path, default=None, help="also write the figures here")
     _add_orphans(evaluate)
     evaluate.set_defaults(handler=_run_evaluate)
+
+    monitor = commands.add_parser(
+        "monitor", help="stability and drift of what is scored against the development sample"
+    )
+    monitor.add_argument("--artifacts", type=Path, required=True, help="from `train --out`")
+    monitor.add_argument(
+        "--data", type=Path, default=None, help="applications to compare (Kaggle names)"
+    )
+    monitor.add_argument(
+        "--records",
+        default=None,
+        metavar="DB",
+        help="or what the server scored: its decision store (SQLite path or PostgreSQL URL)",
+    )
+    monitor.add_argument(
+        "--since",
+        default=None,
+        metavar="DATE",
+        help="with --records: only records made at or after this date or time (ISO 8601, UTC "
+        "unless it says otherwise)",
+    )
+    monitor.add_argument(
+        "--out", type=Path, required=True, help="directory for monitor.json and monitor.html"
+    )
+    _add_orphans(monitor)
+    monitor.set_defaults(handler=_run_monitor)
     return parser
 
 
@@ -116,9 +150,15 @@ def _positive_int(text: str) -> int:
 
 def _run_synth(args: argparse.Namespace) -> int:
     from model_build.synth import generate
+    from model_build.synth.drift import parse_drift
 
-    summary = generate(args.clients, args.seed, args.out, progress=not args.no_progress)
+    drift = None if args.drift is None else parse_drift(args.drift)
+    summary = generate(
+        args.clients, args.seed, args.out, progress=not args.no_progress, drift=drift
+    )
     print(f"synthetic data set written to {summary.out_dir.resolve()}")
+    if drift is not None:
+        print(f"  drifted: {drift.spec} ({', '.join(drift.columns)})")
     for name, rows in summary.rows.items():
         print(f"  {name}: {rows:,} rows")
     return 0
@@ -189,4 +229,20 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     if args.json is not None:
         figures = {"model_version": version, "data": str(args.data), **dataclasses.asdict(ev)}
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    return 0
+
+
+def _run_monitor(args: argparse.Namespace) -> int:
+    from model_build.monitoring import MonitorRequest, print_summary, run_monitor
+
+    request = MonitorRequest.from_cli(
+        artifacts=args.artifacts,
+        data=args.data,
+        records=args.records,
+        since=args.since,
+        out=args.out,
+        orphans=args.orphans,
+    )
+    report = run_monitor(request)
+    print_summary(report, request.out)
     return 0

@@ -18,6 +18,7 @@ from model_build.synth.application import sample_applications
 from model_build.synth.bureau import FIRST_BUREAU_ID, STATUS, BureauModel, sample_bureau
 from model_build.synth.calibration import Calibration, load_calibration
 from model_build.synth.cards import CARD_STATUS, sample_cards
+from model_build.synth.drift import Drift
 from model_build.synth.monthly import (
     POS_STATUS,
     MonthlyModel,
@@ -47,6 +48,7 @@ class SynthSummary:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     default_rate: float = float("nan")
+    drift: Drift | None = None
 
     @property
     def files(self) -> dict[str, Path]:
@@ -92,11 +94,14 @@ def generate(
     *,
     progress: bool = True,
     calibration: Path | None = None,
+    drift: Drift | None = None,
 ) -> SynthSummary:
     """Write the eight Home Credit CSVs for `n_clients` clients (train and test) to `out_dir`.
 
     The same seed and client count give byte-identical files. `calibration` overrides the
-    packaged calibration.json (used to validate against held-out real rows).
+    packaged calibration.json (used to validate against held-out real rows). `drift` shifts
+    application columns after generation (model_build.synth.drift): the same clients as
+    without it, only the drifted columns differ.
     """
     if n_clients < 1:
         raise ValueError("n_clients must be positive")
@@ -114,7 +119,9 @@ def generate(
             for chunk, start in enumerate(range(0, n_clients, CHUNK_CLIENTS)):
                 ids = FIRST_CLIENT_ID + np.arange(start, min(start + CHUNK_CLIENTS, n_clients))
                 rng = np.random.default_rng([seed, chunk])
-                defaults += _chunk(models, writers, ids, rng, next_ids, first=chunk == 0)
+                defaults += _chunk(
+                    models, writers, ids, rng, next_ids, first=chunk == 0, drift=drift
+                )
                 bar.update(len(ids))
     finally:
         for w in writers.values():
@@ -128,6 +135,7 @@ def generate(
         rows=rows,
         seconds=round(time.perf_counter() - started, 2),
         default_rate=defaults / n_train if n_train else float("nan"),
+        drift=drift,
     )
     _write_manifest(out_dir, summary)
     logger.info("wrote %s in %.1fs: %s", out_dir, summary.seconds, rows)
@@ -143,6 +151,9 @@ def _write_manifest(out_dir: Path, summary: SynthSummary) -> None:
         "rows": summary.rows,
         "default_rate": summary.default_rate,
     }
+    if summary.drift is not None:
+        # Only drifted sets carry the key: undrifted manifests stay as they were.
+        manifest["drift"] = summary.drift.spec
     (out_dir / SYNTHETIC_MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
@@ -154,10 +165,13 @@ def _chunk(
     next_ids: dict[str, int],
     *,
     first: bool,
+    drift: Drift | None = None,
 ) -> int:
     """Generate and write one chunk of clients with all their child rows; returns the number
     of defaults among its train clients."""
     apps = sample_applications(models.cal, ids, rng, first_chunk=first)
+    if drift is not None:
+        drift.apply(apps.columns)
     train = ~apps.is_test
     writers["application_train"].write({k: v[train] for k, v in apps.columns.items()})
     writers["application_test"].write({k: v[~train] for k, v in apps.columns.items()})
