@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmarks run|records|setup``."""
+"""Command line: ``python -m benchmarks run|records|suggestions|setup``."""
 
 from __future__ import annotations
 
@@ -49,6 +49,15 @@ def _parser() -> argparse.ArgumentParser:
     records.add_argument("--out", type=Path, required=True, help="output directory")
     records.add_argument("--quick", action="store_true", help="a few seconds per server")
     records.add_argument("-v", "--verbose", action="store_true", help="log each measurement")
+    suggestions = commands.add_parser(
+        "suggestions",
+        help="SuggestChanges alone: sequential latency over refused stored clients "
+        "(suggestions.json / suggestions.md)",
+    )
+    suggestions.add_argument("--artifacts", type=Path, required=True, help="from model_build train")
+    suggestions.add_argument("--out", type=Path, required=True, help="output directory")
+    suggestions.add_argument("--quick", action="store_true", help="a few seconds")
+    suggestions.add_argument("-v", "--verbose", action="store_true", help="log each measurement")
     setup = commands.add_parser(
         "setup", help="install MLServer and perf_analyzer in the bench venv (root for apt)"
     )
@@ -76,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "records":
         return _records(args)
+    if args.command == "suggestions":
+        return _suggestions(args)
     from benchmarks.runner import RunOptions, run
 
     results = run(
@@ -99,4 +110,13 @@ def _records(args: argparse.Namespace) -> int:
     results = run_records(RunOptions(artifacts=args.artifacts, out=args.out, quick=args.quick))
     print((args.out / "records.md").read_text(encoding="utf-8"))
     print(f"results in {args.out} ({results['records'].get('wall_seconds', 0):.0f} s)")
+    return 0
+
+
+def _suggestions(args: argparse.Namespace) -> int:
+    from benchmarks.runner import RunOptions, run_suggestions
+
+    run_suggestions(RunOptions(artifacts=args.artifacts, out=args.out, quick=args.quick))
+    print((args.out / "suggestions.md").read_text(encoding="utf-8"))
+    print(f"results in {args.out}")
     return 0

@@ -1,4 +1,5 @@
-"""Our server over gRPC: Score, ScoreBatch, Explain, GetClient, ComparePeers, SearchClients, V2."""
+"""Our server over gRPC: Score, ScoreBatch, Explain, GetClient, ComparePeers, SearchClients,
+SuggestChanges, V2."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from benchmarks.grpc_load import (
 )
 from benchmarks.plan import Plan
 from benchmarks.stats import Budget
+from benchmarks.suggestions import measure_suggestions
 from benchmarks.v2 import OUR_MODEL, infer_request
 from benchmarks.workload import Workload
 from creditscore.columns import batch_request, score_frame
@@ -149,6 +151,10 @@ def measure_ours(
             ]
         )
         run("search_clients", lambda i: stubs.score.SearchClients(search(i)), plan.slow)
+        logger.info("ours: suggest_changes")
+        results["suggest_changes"], samples["suggest_changes"] = measure_suggestions(
+            address, plan.slow
+        )
         results["score_batch"] = _score_batches(stubs, ids, applications, plan, samples)
         results["model_infer"] = _model_infer(stubs, workload, plan, samples)
     finally:

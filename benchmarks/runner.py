@@ -23,10 +23,11 @@ from benchmarks.ours import fetch_applications, measure_explain, measure_ours
 from benchmarks.plan import FULL, QUICK, Plan
 from benchmarks.processes import HOST, Service, free_port, grpc_ready, start_service
 from benchmarks.records import measure_records
+from benchmarks.suggestions import measure_suggestions, suggestions_markdown
 from benchmarks.tls import measure_tls
 from benchmarks.workload import load_workload
 
-__all__ = ["RunOptions", "run", "run_records"]
+__all__ = ["RunOptions", "run", "run_records", "run_suggestions"]
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +159,30 @@ def run_records(options: RunOptions) -> dict[str, Any]:
     results["ratios"] = report.record_ratios(results)
     report.write_results(results, options.out, "records.json")
     (options.out / "records.md").write_text(report.records_markdown(results), encoding="utf-8")
+    return results
+
+
+def run_suggestions(options: RunOptions) -> dict[str, Any]:
+    """The SuggestChanges section alone: suggestions.json and suggestions.md under
+    ``options.out``."""
+    plan: Plan = QUICK if options.quick else FULL
+    options.out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "plan": plan.name,
+        "machine": machine_info(),
+        "load_average": {"start": load_average()},
+        "artifacts": str(options.artifacts),
+    }
+    server, port = _start_server(options.artifacts, options.out / "logs", "server")
+    try:
+        results["suggest_changes"], _ = measure_suggestions(f"{HOST}:{port}", plan.slow)
+    finally:
+        server.stop()
+    results["load_average"]["end"] = load_average()
+    report.write_results(results, options.out, "suggestions.json")
+    (options.out / "suggestions.md").write_text(
+        suggestions_markdown(results["suggest_changes"]), encoding="utf-8"
+    )
     return results
 
 

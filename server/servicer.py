@@ -71,6 +71,14 @@ class Insight(Protocol):
         self, request: credit_score_pb2.GetModelInfoRequest
     ) -> credit_score_pb2.GetModelInfoResponse: ...
 
+    def suggest_changes(
+        self,
+        request: credit_score_pb2.SuggestChangesRequest,
+        request_id: str = "",
+        *,
+        caller: Caller | None,
+    ) -> credit_score_pb2.SuggestChangesResponse: ...
+
 
 class CreditScoreServicer:
     """Score and ScoreBatch here; the other RPCs delegate to the insight service. Every
@@ -162,6 +170,18 @@ class CreditScoreServicer:
     ) -> credit_score_pb2.GetModelInfoResponse:
         parsed = self._requests.parse(credit_score_pb2.GetModelInfoRequest, request)
         return self._insight.get_model_info(parsed)
+
+    @grpc_errors
+    def SuggestChanges(
+        self, request: bytes, context: grpc.ServicerContext
+    ) -> credit_score_pb2.SuggestChangesResponse:
+        parsed = self._requests.parse(credit_score_pb2.SuggestChangesRequest, request)
+        caller = current_caller()
+        if caller is None:
+            # As for Explain: the role check of a stored client must not be skipped.
+            raise PermissionDenied("no authenticated caller")
+        # Nothing is recorded: the options are not decisions (see the contract).
+        return self._insight.suggest_changes(parsed, current_request_id(), caller=caller)
 
 
 def _call() -> Call:

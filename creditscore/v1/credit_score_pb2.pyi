@@ -35,6 +35,21 @@ class FeatureSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FEATURE_SOURCE_UNSPECIFIED: _ClassVar[FeatureSource]
     FEATURE_SOURCE_RAW: _ClassVar[FeatureSource]
     FEATURE_SOURCE_DERIVED: _ClassVar[FeatureSource]
+
+class ScoreZone(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SCORE_ZONE_UNSPECIFIED: _ClassVar[ScoreZone]
+    SCORE_ZONE_REFUSED: _ClassVar[ScoreZone]
+    SCORE_ZONE_BORDERLINE: _ClassVar[ScoreZone]
+    SCORE_ZONE_CLEAR: _ClassVar[ScoreZone]
+
+class ChangeLever(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHANGE_LEVER_UNSPECIFIED: _ClassVar[ChangeLever]
+    CHANGE_LEVER_LOAN_AMOUNT: _ClassVar[ChangeLever]
+    CHANGE_LEVER_DURATION: _ClassVar[ChangeLever]
+    CHANGE_LEVER_DOWN_PAYMENT: _ClassVar[ChangeLever]
+    CHANGE_LEVER_CO_BORROWER_INCOME: _ClassVar[ChangeLever]
 DECISION_UNSPECIFIED: Decision
 DECISION_APPROVE: Decision
 DECISION_REFUSE: Decision
@@ -46,6 +61,15 @@ FEATURE_KIND_CATEGORICAL: FeatureKind
 FEATURE_SOURCE_UNSPECIFIED: FeatureSource
 FEATURE_SOURCE_RAW: FeatureSource
 FEATURE_SOURCE_DERIVED: FeatureSource
+SCORE_ZONE_UNSPECIFIED: ScoreZone
+SCORE_ZONE_REFUSED: ScoreZone
+SCORE_ZONE_BORDERLINE: ScoreZone
+SCORE_ZONE_CLEAR: ScoreZone
+CHANGE_LEVER_UNSPECIFIED: ChangeLever
+CHANGE_LEVER_LOAN_AMOUNT: ChangeLever
+CHANGE_LEVER_DURATION: ChangeLever
+CHANGE_LEVER_DOWN_PAYMENT: ChangeLever
+CHANGE_LEVER_CO_BORROWER_INCOME: ChangeLever
 
 class ScoreRequest(_message.Message):
     __slots__ = ("client_id", "application")
@@ -556,3 +580,65 @@ class FeatureInfo(_message.Message):
     source: FeatureSource
     vocabulary: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, name: _Optional[str] = ..., label: _Optional[str] = ..., description: _Optional[str] = ..., group: _Optional[str] = ..., unit: _Optional[str] = ..., kind: _Optional[_Union[FeatureKind, str]] = ..., source: _Optional[_Union[FeatureSource, str]] = ..., vocabulary: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SuggestChangesRequest(_message.Message):
+    __slots__ = ("client_id", "application", "language_code", "max_options")
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_CODE_FIELD_NUMBER: _ClassVar[int]
+    MAX_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    client_id: int
+    application: _application_pb2.Application
+    language_code: str
+    max_options: int
+    def __init__(self, client_id: _Optional[int] = ..., application: _Optional[_Union[_application_pb2.Application, _Mapping]] = ..., language_code: _Optional[str] = ..., max_options: _Optional[int] = ...) -> None: ...
+
+class SuggestChangesResponse(_message.Message):
+    __slots__ = ("request_id", "score", "zone", "target_default_probability", "options", "note", "language_code")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    ZONE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_DEFAULT_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_CODE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    score: ScoreResult
+    zone: ScoreZone
+    target_default_probability: float
+    options: _containers.RepeatedCompositeFieldContainer[ChangeOption]
+    note: str
+    language_code: str
+    def __init__(self, request_id: _Optional[str] = ..., score: _Optional[_Union[ScoreResult, _Mapping]] = ..., zone: _Optional[_Union[ScoreZone, str]] = ..., target_default_probability: _Optional[float] = ..., options: _Optional[_Iterable[_Union[ChangeOption, _Mapping]]] = ..., note: _Optional[str] = ..., language_code: _Optional[str] = ...) -> None: ...
+
+class ChangeOption(_message.Message):
+    __slots__ = ("levers", "changes", "application", "score", "change_size", "text")
+    LEVERS_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    levers: _containers.RepeatedScalarFieldContainer[ChangeLever]
+    changes: _containers.RepeatedCompositeFieldContainer[InputChange]
+    application: _application_pb2.Application
+    score: ScoreResult
+    change_size: float
+    text: str
+    def __init__(self, levers: _Optional[_Iterable[_Union[ChangeLever, str]]] = ..., changes: _Optional[_Iterable[_Union[InputChange, _Mapping]]] = ..., application: _Optional[_Union[_application_pb2.Application, _Mapping]] = ..., score: _Optional[_Union[ScoreResult, _Mapping]] = ..., change_size: _Optional[float] = ..., text: _Optional[str] = ...) -> None: ...
+
+class InputChange(_message.Message):
+    __slots__ = ("field", "value_before", "value_after", "label", "display_value_before", "display_value_after")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    VALUE_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_AFTER_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_VALUE_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_VALUE_AFTER_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    value_before: float
+    value_after: float
+    label: str
+    display_value_before: str
+    display_value_after: str
+    def __init__(self, field: _Optional[str] = ..., value_before: _Optional[float] = ..., value_after: _Optional[float] = ..., label: _Optional[str] = ..., display_value_before: _Optional[str] = ..., display_value_after: _Optional[str] = ...) -> None: ...

@@ -50,12 +50,13 @@ class CreditScoreServiceStub:
 
     Request ids: a caller may send an `x-request-id` metadata entry; the server uses it as the
     call's request id (otherwise it draws a UUID), logs it with the call and returns it in the
-    `request_id` field of the Score, ScoreBatch and Explain responses.
+    `request_id` field of the Score, ScoreBatch, Explain and SuggestChanges responses.
 
     Decisions on record: Score, each ScoreBatch item and Explain are written to the decision
     record (DecisionRecordService, decision_record.proto) before the response is sent; a
     response received always has its record. They are otherwise read-only: a retry gives the
-    same decision and adds a record. Every other RPC is read-only.
+    same decision and adds a record. Every other RPC is read-only; SuggestChanges scores candidate
+    applications but records nothing, since its options are not decisions.
     """
 
     def __init__(self, channel):
@@ -99,6 +100,11 @@ class CreditScoreServiceStub:
                 request_serializer=creditscore_dot_v1_dot_credit__score__pb2.GetModelInfoRequest.SerializeToString,
                 response_deserializer=creditscore_dot_v1_dot_credit__score__pb2.GetModelInfoResponse.FromString,
                 _registered_method=True)
+        self.SuggestChanges = channel.unary_unary(
+                '/creditscore.v1.CreditScoreService/SuggestChanges',
+                request_serializer=creditscore_dot_v1_dot_credit__score__pb2.SuggestChangesRequest.SerializeToString,
+                response_deserializer=creditscore_dot_v1_dot_credit__score__pb2.SuggestChangesResponse.FromString,
+                _registered_method=True)
 
 
 class CreditScoreServiceServicer:
@@ -126,12 +132,13 @@ class CreditScoreServiceServicer:
 
     Request ids: a caller may send an `x-request-id` metadata entry; the server uses it as the
     call's request id (otherwise it draws a UUID), logs it with the call and returns it in the
-    `request_id` field of the Score, ScoreBatch and Explain responses.
+    `request_id` field of the Score, ScoreBatch, Explain and SuggestChanges responses.
 
     Decisions on record: Score, each ScoreBatch item and Explain are written to the decision
     record (DecisionRecordService, decision_record.proto) before the response is sent; a
     response received always has its record. They are otherwise read-only: a retry gives the
-    same decision and adds a record. Every other RPC is read-only.
+    same decision and adds a record. Every other RPC is read-only; SuggestChanges scores candidate
+    applications but records nothing, since its options are not decisions.
     """
 
     def Score(self, request, context):
@@ -194,6 +201,19 @@ class CreditScoreServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SuggestChanges(self, request, context):
+        """What would change the decision: for a refused application, the smallest changes of the
+        loan that the client or the bank could make (a smaller loan, another duration, a larger down
+        payment, a co-borrower's income) that would get it approved, each scored by the model with
+        every other fact about the client unchanged; for an application approved just below the
+        threshold (SCORE_ZONE_BORDERLINE), the changes that would keep it out of that zone.
+        Deterministic: the same request gives the same options. Not recorded: the options are not
+        decisions (the decision record holds Score and Explain); Score an option to decide it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CreditScoreServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -232,6 +252,11 @@ def add_CreditScoreServiceServicer_to_server(servicer, server):
                     request_deserializer=creditscore_dot_v1_dot_credit__score__pb2.GetModelInfoRequest.FromString,
                     response_serializer=creditscore_dot_v1_dot_credit__score__pb2.GetModelInfoResponse.SerializeToString,
             ),
+            'SuggestChanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.SuggestChanges,
+                    request_deserializer=creditscore_dot_v1_dot_credit__score__pb2.SuggestChangesRequest.FromString,
+                    response_serializer=creditscore_dot_v1_dot_credit__score__pb2.SuggestChangesResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'creditscore.v1.CreditScoreService', rpc_method_handlers)
@@ -265,12 +290,13 @@ class CreditScoreService:
 
     Request ids: a caller may send an `x-request-id` metadata entry; the server uses it as the
     call's request id (otherwise it draws a UUID), logs it with the call and returns it in the
-    `request_id` field of the Score, ScoreBatch and Explain responses.
+    `request_id` field of the Score, ScoreBatch, Explain and SuggestChanges responses.
 
     Decisions on record: Score, each ScoreBatch item and Explain are written to the decision
     record (DecisionRecordService, decision_record.proto) before the response is sent; a
     response received always has its record. They are otherwise read-only: a retry gives the
-    same decision and adds a record. Every other RPC is read-only.
+    same decision and adds a record. Every other RPC is read-only; SuggestChanges scores candidate
+    applications but records nothing, since its options are not decisions.
     """
 
     @staticmethod
@@ -452,6 +478,33 @@ class CreditScoreService:
             '/creditscore.v1.CreditScoreService/GetModelInfo',
             creditscore_dot_v1_dot_credit__score__pb2.GetModelInfoRequest.SerializeToString,
             creditscore_dot_v1_dot_credit__score__pb2.GetModelInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SuggestChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/creditscore.v1.CreditScoreService/SuggestChanges',
+            creditscore_dot_v1_dot_credit__score__pb2.SuggestChangesRequest.SerializeToString,
+            creditscore_dot_v1_dot_credit__score__pb2.SuggestChangesResponse.FromString,
             options,
             channel_credentials,
             insecure,

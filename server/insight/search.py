@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = int(request_rule("SearchClientsRequest", "page_size").high)
-ORDERS = ("client_id", "default_probability", "default_probability desc")
+ORDERS = ("client_id", "default_probability", "default_probability desc", "threshold_distance")
 
 Decision = Literal["any", "approve", "refuse"]
 
@@ -74,10 +74,17 @@ class SearchPage:
 class ClientIndex:
     """Every stored client's id, filters and sort keys as arrays, sorted once at start."""
 
-    def __init__(self, store: ClientStore, model_version: str) -> None:
+    def __init__(self, store: ClientStore, model_version: str, threshold: float) -> None:
         self._model_version = model_version
         self._ids = store.client_ids
         self._probability = store.probability
+        # Sort key of each order but client_id's; ties always go by client_id.
+        self._keys = {
+            "default_probability": self._probability,
+            "default_probability desc": -self._probability,
+            # The grey zone's review queue: the closest to the threshold first.
+            "threshold_distance": np.abs(self._probability - threshold),
+        }
         self._refused = store.refused
         self._contract = _Categorical(store, "NAME_CONTRACT_TYPE")
         self._income_type = _Categorical(store, "NAME_INCOME_TYPE")
@@ -86,8 +93,7 @@ class ClientIndex:
         self._age = _numeric(store, "AGE_YEARS")
         self._orders = {
             "client_id": np.argsort(self._ids, kind="stable"),
-            "default_probability": np.lexsort((self._ids, self._probability)),
-            "default_probability desc": np.lexsort((self._ids, -self._probability)),
+            **{order: np.lexsort((self._ids, key)) for order, key in self._keys.items()},
         }
         strings = self._ids.astype(str)
         self._by_string = np.argsort(strings, kind="stable")
@@ -117,8 +123,7 @@ class ClientIndex:
             rows = rows[self._mask(query, rows)]
             if order_by == "client_id":
                 return rows[np.argsort(self._ids[rows], kind="stable")]
-            sign = -1.0 if order_by.endswith("desc") else 1.0
-            return rows[np.lexsort((self._ids[rows], sign * self._probability[rows]))]
+            return rows[np.lexsort((self._ids[rows], self._keys[order_by][rows]))]
         order = self._orders[order_by]
         if not _has_filters(query):
             return order

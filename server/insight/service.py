@@ -9,10 +9,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from creditscore.v1 import application_pb2
 from creditscore.v1 import credit_score_pb2 as pb
 from server.artifacts import ServingArtifacts
 from server.converters import insight as convert
 from server.converters.score_messages import ScoreMessages, score_result_message
+from server.converters.suggestions import SuggestionMessages
 from server.errors import DomainError, FieldViolation, InvalidArgument, PermissionDenied
 from server.insight.cache import LruCache
 from server.insight.explainer import Attribution, Explainer, LightGBMExplainer
@@ -25,9 +27,10 @@ from server.insight.profile import ProfileBuilder
 from server.insight.rows import FeatureRow, FeedEncoder
 from server.insight.search import ClientIndex
 from server.insight.store import ClientStore
+from server.insight.suggestions import DEFAULT_OPTIONS, ChangeSearch
 from server.scorer import ScoreQuery, Scorer
 from server.security import Caller
-from server.security.roles import may_explain_stored_client
+from server.security.roles import may_explain_stored_client, may_suggest_for_stored_client
 
 __all__ = ["InsightService"]
 
@@ -38,7 +41,8 @@ DEFAULT_CACHE_ENTRIES = 20_000
 
 
 class InsightService:
-    """Explain, GetClient, SearchClients, ComparePeers and GetModelInfo over loaded artifacts.
+    """Explain, GetClient, SearchClients, ComparePeers, GetModelInfo and SuggestChanges over
+    loaded artifacts.
 
     Built once at start-up (precomputes the population's distributions and the search index);
     immutable apart from a thread-safe cache, so one instance serves concurrent calls. Methods
@@ -72,7 +76,9 @@ class InsightService:
         self._cache: LruCache[int, Attribution] = LruCache(cache_entries)
         self._explanations = ExplanationBuilder(artifacts.catalog, population)
         self._profiles = ProfileBuilder(self._store, convert.application_columns())
-        self._index = ClientIndex(self._store, artifacts.model_version)
+        self._index = ClientIndex(self._store, artifacts.model_version, artifacts.threshold)
+        self._changes = ChangeSearch(self._scorer)
+        self._suggestion_messages = SuggestionMessages(self._scorer.codes)
         ranked = [str(item["feature"]) for item in artifacts.card.get("global_importance", ())]
         self._peers = PeerComparer(population, ranked)
         # The model card never changes while it is served: one response per language.
@@ -158,7 +164,42 @@ class InsightService:
         response.CopyFrom(self._model_info[parse_language(request.language_code)])
         return response
 
+    def suggest_changes(
+        self,
+        request: pb.SuggestChangesRequest,
+        request_id: str = "",
+        *,
+        caller: Caller | None = None,
+    ) -> pb.SuggestChangesResponse:
+        """The changes of the loan that would get an application approved (or keep a
+        borderline one out of the grey zone), for a stored client, a payload, or both.
+
+        ``caller``: as for explain, changing a stored client's application reads the client
+        book, which only some roles may (PermissionDenied, before anything else). None: an
+        in-process use, not checked.
+        """
+        if (
+            caller is not None
+            and request.HasField("client_id")
+            and not may_suggest_for_stored_client(caller.role)
+        ):
+            raise PermissionDenied(
+                f"caller {caller.name!r} (role {caller.role}) may ask for changes of a payload, "
+                "not of a stored client (client_id)"
+            )
+        language, problems = check_language(request.language_code)
+        messages = self._suggestion_messages
+        with _reported_with(problems):
+            query, rows, application = messages.query(request, self._stored_application)
+            found = self._changes.suggest(query, rows, request.max_options or DEFAULT_OPTIONS)
+        return messages.response(found, application, language, request_id)
+
     # -----------------------------------------------------------------------------------------
+
+    def _stored_application(self, client_id: int) -> application_pb2.Application:
+        """A stored client's application as GetClient returns it (NotFound when unknown)."""
+        profile = self._profiles.profile(client_id, "en")
+        return convert.application_from_columns(profile.application)
 
     def _stored(self, client_id: int) -> tuple[FeatureRow, Attribution]:
         """A stored client's features and attribution (computed once, then cached)."""

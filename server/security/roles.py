@@ -11,9 +11,11 @@ __all__ = [
     "METHOD_ROLES",
     "OPEN_SERVICES",
     "STORED_CLIENT_EXPLAIN_ROLES",
+    "STORED_CLIENT_SUGGEST_ROLES",
     "Role",
     "may_call",
     "may_explain_stored_client",
+    "may_suggest_for_stored_client",
     "service_of",
 ]
 
@@ -55,6 +57,8 @@ METHOD_ROLES: Mapping[str, frozenset[Role]] = MappingProxyType(
         f"{_CREDIT}SearchClients": _ADVISOR,
         f"{_CREDIT}ComparePeers": _ADVISOR,
         f"{_CREDIT}GetModelInfo": _ANY,
+        # Of a payload; of a stored client it takes STORED_CLIENT_SUGGEST_ROLES as well.
+        f"{_CREDIT}SuggestChanges": _SCORING,
         # Advisors record their decisions and read the record; auditors read all of it;
         # scoring callers neither.
         f"{_RECORD}RecordDecision": _ADVISOR,
@@ -76,6 +80,8 @@ METHOD_ROLES: Mapping[str, frozenset[Role]] = MappingProxyType(
 # Explain of a stored client (a request with client_id) reads the client book, as GetClient
 # does. The interceptor sees only the method, so the Explain path checks this itself.
 STORED_CLIENT_EXPLAIN_ROLES = _ADVISOR
+# SuggestChanges of a stored client reads the client book too (its stored application).
+STORED_CLIENT_SUGGEST_ROLES = _ADVISOR
 
 
 def service_of(method: str) -> str:
@@ -90,3 +96,7 @@ def may_call(role: Role, method: str) -> bool:
 
 def may_explain_stored_client(role: Role) -> bool:
     return role in STORED_CLIENT_EXPLAIN_ROLES
+
+
+def may_suggest_for_stored_client(role: Role) -> bool:
+    return role in STORED_CLIENT_SUGGEST_ROLES

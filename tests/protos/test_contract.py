@@ -134,6 +134,7 @@ def test_generated_modules_import_and_expose_both_services() -> None:
         "SearchClients",
         "ComparePeers",
         "GetModelInfo",
+        "SuggestChanges",
     ]
     for method in service.methods:
         assert method.input_type.name == f"{method.name}Request"

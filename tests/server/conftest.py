@@ -17,6 +17,7 @@ Fixtures for every server test module (session scope):
 from __future__ import annotations
 
 import subprocess
+import tempfile
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -90,6 +91,9 @@ def start_server(artifacts: ServingArtifacts, **settings: object) -> RunningServ
     authentication unless ``settings`` name a credentials file (tests/server/test_security_*
     cover callers and roles)."""
     settings.setdefault("no_auth", "credentials_file" not in settings)
+    # Each server its own decision store: one file shared by every server of the session would
+    # make them wait for one another's commits.
+    settings.setdefault("record_db", str(Path(tempfile.mkdtemp(prefix="records-")) / "db.sqlite"))
     config = Settings(
         artifacts_dir=artifacts.paths.root,
         host="127.0.0.1",

@@ -58,6 +58,9 @@ def launch(artifacts: Path, log: Path, grace_seconds: float = GRACE_SECONDS) -> 
     command = [sys.executable, "-m", "server", "--artifacts", str(artifacts), "--no-auth"]
     command += ["--host", "127.0.0.1", "--port", "0", "--drain-seconds", str(DRAIN_SECONDS)]
     command += ["--grace-period-seconds", str(grace_seconds)]
+    # Its own decision store: a file shared with the session's other servers would make them
+    # wait for one another's commits.
+    command += ["--record-db", str(log.with_suffix(".sqlite"))]
     with log.open("wb") as sink:  # a file, not a pipe: a full pipe would block the server
         process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=sink)
     return ServerProcess(process, log)
