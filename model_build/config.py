@@ -10,7 +10,14 @@ from typing import Any
 
 from model_build.errors import ModelBuildError
 
-__all__ = ["Costs", "ExportConfig", "LightGBMConfig", "TrainConfig", "load_config"]
+__all__ = [
+    "Costs",
+    "ExportConfig",
+    "LightGBMConfig",
+    "ReportConfig",
+    "TrainConfig",
+    "load_config",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +56,18 @@ class ExportConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReportConfig:
+    """What the training report shows beside LightGBM's own figures: benchmark models on the
+    same folds and the fairness of the decisions per group."""
+
+    benchmark_models: bool = True
+    scorecard_features: int = 20
+    fairness_bootstrap: int = 200
+    fairness_min_rows: int = 30
+    fairness_min_defaulters: int = 5
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrainConfig:
     """Everything ``python -m model_build train`` can be told besides its paths."""
 
@@ -57,6 +76,7 @@ class TrainConfig:
     costs: Costs = field(default_factory=Costs)
     lightgbm: LightGBMConfig = field(default_factory=LightGBMConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
 
     def __post_init__(self) -> None:
         _check(self.n_folds >= 2, "n_folds must be at least 2")
@@ -72,6 +92,13 @@ class TrainConfig:
         )
         _check(self.export.parity_rows >= 1000, "export.parity_rows must be at least 1000")
         _check(self.export.parity_tolerance > 0, "export.parity_tolerance must be positive")
+        _check(self.report.scorecard_features >= 1, "report.scorecard_features must be at least 1")
+        _check(self.report.fairness_bootstrap >= 1, "report.fairness_bootstrap must be at least 1")
+        _check(self.report.fairness_min_rows >= 1, "report.fairness_min_rows must be at least 1")
+        _check(
+            self.report.fairness_min_defaulters >= 1,
+            "report.fairness_min_defaulters must be at least 1",
+        )
 
 
 def load_config(path: Path | None) -> TrainConfig:
@@ -110,6 +137,8 @@ def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
 
 def _typed(name: str, spec: dataclasses.Field[Any], value: Any) -> Any:
     expected = spec.type if isinstance(spec.type, str) else getattr(spec.type, "__name__", "")
+    if expected == "bool" and not isinstance(value, bool):
+        raise ModelBuildError(f"{name} must be true or false, got {value!r}")
     if expected == "int" and not (isinstance(value, int) and not isinstance(value, bool)):
         raise ModelBuildError(f"{name} must be a whole number, got {value!r}")
     if expected == "float" and not (isinstance(value, int | float) and not isinstance(value, bool)):

@@ -15,7 +15,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import precision_recall_curve, roc_curve
 
+from model_build.benchmark_models import BenchmarkComparison, benchmark_markdown
 from model_build.config import Costs
+from model_build.fairness import FairnessReport
+from model_build.fairness_markdown import fairness_markdown
 from model_build.metrics import Evaluation
 from model_build.threshold import CostCurve
 
@@ -50,6 +53,8 @@ class ReportInputs:
     fold_auc: list[float]
     rounds: int
     costs: Costs
+    fairness: FairnessReport | None = None
+    benchmarks: BenchmarkComparison | None = None  # None when report.benchmark_models is off
 
 
 def write_report(inputs: ReportInputs, directory: Path) -> dict[str, object]:
@@ -82,6 +87,8 @@ def _report_json(inputs: ReportInputs, plots: dict[str, str]) -> dict[str, objec
         },
         "global_importance": [asdict(item) for item in inputs.importance],
         "plots": plots,
+        "benchmark_models": None if inputs.benchmarks is None else inputs.benchmarks.to_dict(),
+        "fairness": None if inputs.fairness is None else inputs.fairness.to_dict(),
     }
 
 
@@ -209,6 +216,8 @@ def _markdown(inputs: ReportInputs, plots: dict[str, str]) -> str:
         f"| defaulted | {ev.false_negatives:,} | {ev.true_positives:,} |",
         "",
     ]
+    if inputs.benchmarks is not None:
+        lines += benchmark_markdown(inputs.benchmarks)
     titles = {
         "cost_vs_threshold": "Business cost vs threshold",
         "roc": "ROC curve",
@@ -229,4 +238,6 @@ def _markdown(inputs: ReportInputs, plots: dict[str, str]) -> str:
         f"| {i.feature} | {i.group} | {i.mean_abs_shap:.4f} | {i.description} |"
         for i in inputs.importance[:_TOP_FEATURES]
     ]
+    if inputs.fairness is not None:
+        lines += ["", *fairness_markdown(inputs.fairness)]
     return "\n".join(lines) + "\n"

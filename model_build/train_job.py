@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from model_build.artifacts import SYNTHETIC_MANIFEST, ArtifactPaths, sha256_of
+from model_build.benchmark_models import BenchmarkComparison, compare_models
 from model_build.config import TrainConfig
 from model_build.errors import ModelBuildError
+from model_build.fairness import ATTRIBUTES, FairnessReport, fairness_table
 from model_build.features import (
     FeatureCatalog,
     build_catalog,
@@ -88,15 +90,23 @@ def train(
     with stages.stage("choose the business threshold"):
         curve = cost_curve(y, oof_probability, config.costs)
         evaluation = evaluate(y, oof_probability, curve.threshold, config.costs)
+    with stages.stage("assess fairness by group"):
+        fairness = _fairness(dataset, oof_probability, y, curve.threshold, catalog, config)
     with stages.stage(f"fit the final model ({cv.final_rounds} trees)"):
         booster = fit_final(encoded, y, config, list(spec.categorical_names), cv)
         booster.save_model(str(paths.booster))
     with stages.stage("export ONNX and check parity"):
         test_frame = _test_frame(dataset, history, catalog)
         parity = _export(booster, spec, calibration, paths, train_frame, test_frame, config)
-    with stages.stage("explain globally and write the report"):
+    with stages.stage("explain globally"):
         importance = global_importance(booster, encoded, catalog, config.export.shap_rows, config)
         data_summary = _data_summary(dataset, y)
+    benchmarks: BenchmarkComparison | None = None
+    if config.report.benchmark_models:
+        with stages.stage("benchmark models on the same folds"):
+            ranked = [item.feature for item in importance]
+            benchmarks = compare_models(train_frame, y, cv, oof_probability, ranked, config)
+    with stages.stage("write the report"):
         write_report(
             ReportInputs(
                 y,
@@ -108,6 +118,8 @@ def train(
                 cv.fold_auc,
                 cv.final_rounds,
                 config.costs,
+                fairness=fairness,
+                benchmarks=benchmarks,
             ),
             paths.report_dir,
         )
@@ -129,6 +141,8 @@ def train(
             data_summary,
             booster,
             parity,
+            fairness,
+            benchmarks,
         )
         paths.model_card.write_text(json.dumps(card, indent=2), encoding="utf-8")
     return TrainResult(paths, evaluation, card["model_version"], parity, booster.num_trees())
@@ -172,6 +186,29 @@ def _target(app: pd.DataFrame) -> np.ndarray:
             f"{MIN_PER_CLASS} of each (found {counts[0]} repaid, {counts[1]} defaulted)"
         )
     return y.astype(np.int64)
+
+
+def _fairness(
+    dataset: Dataset,
+    probability: np.ndarray,
+    y: np.ndarray,
+    threshold: float,
+    catalog: FeatureCatalog,
+    config: TrainConfig,
+) -> FairnessReport:
+    """The fairness table of the out-of-fold decisions on the training clients."""
+    app = dataset.application_train
+    columns = [a.column for a in ATTRIBUTES if a.column in app.columns]
+    frame = app[columns].assign(probability=probability, TARGET=y)
+    return fairness_table(
+        frame,
+        threshold,
+        bootstrap=config.report.fairness_bootstrap,
+        seed=config.seed,
+        min_rows=config.report.fairness_min_rows,
+        min_defaulters=config.report.fairness_min_defaulters,
+        model_features=catalog.names,
+    )
 
 
 def _test_frame(
@@ -255,6 +292,8 @@ def _model_card(
     data_summary: dict[str, object],
     booster: lgb.Booster,
     parity: float,
+    fairness: FairnessReport,
+    benchmarks: BenchmarkComparison | None,
 ) -> dict[str, Any]:
     onnx_sha = sha256_of(paths.onnx)
     encoded_sha = sha256_of(paths.encoded_onnx)
@@ -323,6 +362,8 @@ def _model_card(
         "onnx_sha256": onnx_sha,
         "encoded_onnx_sha256": encoded_sha,
         "onnx_parity_max_abs_diff": parity,
+        "benchmark_models": None if benchmarks is None else benchmarks.to_dict(),
+        "fairness": fairness.to_dict(),
         "files": {
             "onnx": paths.onnx.name,
             "encoded_onnx": paths.encoded_onnx.name,

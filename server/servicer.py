@@ -15,7 +15,7 @@ from server.converters.score_messages import ScoreMessages, score_response
 from server.errors import PermissionDenied, grpc_errors
 from server.logging_setup import current_request_id
 from server.raw_requests import add_raw_service
-from server.records.entries import Call, explain_record, model_record, score_record
+from server.records.entries import Call, batch_records, explain_record, score_record
 from server.records.recorder import DecisionRecorder
 from server.scorer import Scorer
 from server.security import Caller, current_caller
@@ -118,13 +118,7 @@ class CreditScoreServicer:
         )
         scores = self._scorer.score_items(batch.queries, batch.rows, context.time_remaining)
         response = self._messages.batch_response(batch, scores, current_request_id())
-        call = _call()
-        self._recorder.write(
-            [
-                model_record(call, decided, application, batch_index=index)
-                for index, decided, application in self._messages.decided_items(batch, scores)
-            ]
-        )
+        self._recorder.write(batch_records(_call(), self._messages.decided_items(batch, scores)))
         return response
 
     @grpc_errors

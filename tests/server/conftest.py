@@ -17,8 +17,8 @@ Fixtures for every server test module (session scope):
 from __future__ import annotations
 
 import subprocess
-import tempfile
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path

@@ -25,8 +25,10 @@ from tests.server.conftest import REPO_ROOT
 from tests.server.payloads import application_message, csv_rows
 
 # Short for a fast suite, but long enough for gRPC's one poller thread, competing for the GIL
-# with eight busy workers on a small machine, to accept every call sent before the signal.
-DRAIN_SECONDS = 1.0
+# with eight busy workers on a small machine, to accept every call sent before the signal, and
+# for the load balancer's health poll, queued behind 32 calls (half of them 1,000-row batches,
+# each recorded before it answers), to get a worker.
+DRAIN_SECONDS = 2.0
 GRACE_SECONDS = 5.0
 # The bound is behaviour: a stopping process must not outlive its drain and grace periods.
 EXIT_BOUND_SECONDS = DRAIN_SECONDS + GRACE_SECONDS + 1.0

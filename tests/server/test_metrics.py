@@ -75,9 +75,8 @@ def test_calls_decisions_and_records_are_counted_as_they_happen(
 def test_the_model_version_and_threshold_are_published(
     measured: RunningServer, serving_artifacts: ServingArtifacts
 ):
-    info = {
-        labels: v for (name, labels), v in scrape(measured).items() if name == "creditscore_model_info"
-    }
+    samples = scrape(measured).items()
+    info = {labels: v for (name, labels), v in samples if name == "creditscore_model_info"}
     ((labels, one),) = info.items()
     assert one == 1.0
     assert dict(labels)["model_version"] == serving_artifacts.model_version
@@ -92,9 +91,8 @@ def test_refused_callers_are_counted_with_their_status(serving_artifacts, securi
         record_db=str(tmp_path / "records.sqlite"),
     )
     try:
-        with grpc.insecure_channel(running.address) as channel:
-            with pytest.raises(grpc.RpcError):
-                channel.unary_unary(SCORE)(b"", timeout=10)
+        with grpc.insecure_channel(running.address) as channel, pytest.raises(grpc.RpcError):
+            channel.unary_unary(SCORE)(b"", timeout=10)
         samples = scrape(running)
         assert value(samples, "creditscore_calls_total", method=SCORE, code="UNAUTHENTICATED") == 1
     finally:
