@@ -23,7 +23,7 @@ __all__ = ["EMPTY_METHOD", "main"]
 
 EMPTY_METHOD = "/benchmarks.Floor/Empty"
 # The defaults of server.settings.Settings (copied: benchmarks do not import the server).
-WORKER_THREADS = 8
+WORKER_THREADS = 32
 MAX_CONCURRENT_CALLS = 256
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
