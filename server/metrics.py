@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.exposition import start_http_server
 
 from creditscore.v1 import decision_record_pb2
-from server.interception import Behavior, rewrap
+from server.interception import Behavior, WrappedHandlers, rewrap
 
 __all__ = ["MetricsInterceptor", "ServerMetrics", "serve_metrics"]
 
@@ -100,6 +100,7 @@ class MetricsInterceptor(grpc.ServerInterceptor):
 
     def __init__(self, metrics: ServerMetrics) -> None:
         self._metrics = metrics
+        self._handlers = WrappedHandlers(self._wrapped)
 
     def intercept_service(
         self, continuation: Callable[[Any], Any], handler_call_details: Any
@@ -107,12 +108,16 @@ class MetricsInterceptor(grpc.ServerInterceptor):
         handler = continuation(handler_call_details)
         if handler is None:
             return None
-        method: str = handler_call_details.method
+        return self._handlers.get(handler, handler_call_details.method)
+
+    def _wrapped(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
         return rewrap(handler, functools.partial(self._timed, method=method), _unchanged)
 
     def _timed(self, behavior: Behavior, method: str) -> Behavior:
         metrics = self._metrics
         in_flight = metrics.in_flight.labels(method)
+        # The labelled children of each status code, looked up once (labels() takes a lock).
+        by_code: dict[object, tuple[Any, Any]] = {}
 
         @functools.wraps(behavior)
         def timed(request: Any, context: grpc.ServicerContext) -> Any:
@@ -128,9 +133,15 @@ class MetricsInterceptor(grpc.ServerInterceptor):
                 in_flight.dec()
                 # Handlers end a failed call with context.abort, which sets the code first.
                 code = context.code() or (grpc.StatusCode.UNKNOWN if failed else grpc.StatusCode.OK)
-                name = code.name if isinstance(code, grpc.StatusCode) else str(code)
-                metrics.calls.labels(method, name).inc()
-                metrics.latency.labels(method, name).observe(time.perf_counter() - started)
+                counted = by_code.get(code)
+                if counted is None:
+                    name = code.name if isinstance(code, grpc.StatusCode) else str(code)
+                    counted = by_code[code] = (
+                        metrics.calls.labels(method, name),
+                        metrics.latency.labels(method, name),
+                    )
+                counted[0].inc()
+                counted[1].observe(time.perf_counter() - started)
 
         return timed
 

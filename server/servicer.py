@@ -106,7 +106,8 @@ class CreditScoreServicer:
         parsed = self._requests.parse(credit_score_pb2.ScoreRequest, request)
         query, rows = self._messages.query(parsed)
         response = score_response(self._scorer.score(query, rows), current_request_id())
-        self._recorder.write([score_record(_call(), response.score, _canonical(parsed))])
+        if self._recorder.active:
+            self._recorder.write([score_record(_call(), response.score, _canonical(parsed))])
         return response
 
     @grpc_errors
@@ -118,7 +119,9 @@ class CreditScoreServicer:
         )
         scores = self._scorer.score_items(batch.queries, batch.rows, context.time_remaining)
         response = self._messages.batch_response(batch, scores, current_request_id())
-        self._recorder.write(batch_records(_call(), self._messages.decided_items(batch, scores)))
+        if self._recorder.active:
+            items = self._messages.decided_items(batch, scores)
+            self._recorder.write(batch_records(_call(), items))
         return response
 
     @grpc_errors
@@ -133,8 +136,9 @@ class CreditScoreServicer:
             raise PermissionDenied("no authenticated caller")
         response = self._insight.explain(parsed, caller=caller)
         response.request_id = current_request_id()
-        call = Call(response.request_id, caller)
-        self._recorder.write([explain_record(call, response, _canonical(parsed))])
+        if self._recorder.active:
+            call = Call(response.request_id, caller)
+            self._recorder.write([explain_record(call, response, _canonical(parsed))])
         return response
 
     @grpc_errors

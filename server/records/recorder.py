@@ -39,6 +39,12 @@ class DecisionRecorder:
         )
 
     @property
+    def active(self) -> bool:
+        """Whether records are wanted at all (a store or an observer): with neither, callers
+        skip building them (a 10,000-row batch's records cost more than its scoring)."""
+        return self._store is not None or self._observer is not None
+
+    @property
     def store(self) -> DecisionStore | None:
         return self._store
 

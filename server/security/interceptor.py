@@ -11,7 +11,7 @@ from typing import Any
 import grpc
 
 from server.errors import DomainError, PermissionDenied, ResourceExhausted, abort_with
-from server.interception import Behavior, rewrap
+from server.interception import Behavior, WrappedHandlers, rewrap
 from server.security.authentication import Authenticator, advisor_name_of
 from server.security.caller import Caller, caller_var
 from server.security.credentials import load_credentials
@@ -39,6 +39,7 @@ class SecurityInterceptor(grpc.ServerInterceptor):
     def __init__(self, authenticator: Authenticator, limits: CallerLimits) -> None:
         self._authenticator = authenticator
         self._limits = limits
+        self._handlers = WrappedHandlers(self._guarded)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecurityInterceptor:
@@ -65,7 +66,7 @@ class SecurityInterceptor(grpc.ServerInterceptor):
         method: str = handler_call_details.method
         if handler is None or service_of(method) in OPEN_SERVICES:
             return handler
-        return self._guarded(handler, method)
+        return self._handlers.get(handler, method)
 
     def _admit(self, method: str, context: grpc.ServicerContext) -> Caller:
         """The caller, counted in; the refusal's status otherwise (the call ends here)."""
