@@ -36,6 +36,7 @@ from inference import grpc_service_pb2_grpc
 __all__ = [
     "Samples",
     "applications_frame",
+    "async_score",
     "fetch_applications",
     "measure_explain",
     "measure_ours",
@@ -161,7 +162,7 @@ def measure_ours(
         stubs.channel.close()
     results["score_concurrency"] = {
         kind: [
-            concurrent_load(address, _async_score(requests), level, plan.load).to_dict()
+            concurrent_load(address, async_score(requests), level, plan.load).to_dict()
             for level in plan.concurrency_levels
         ]
         for kind, requests in (
@@ -172,7 +173,7 @@ def measure_ours(
     return results, samples
 
 
-def _async_score(requests: list[cs.ScoreRequest]) -> Callable[[grpc.aio.Channel], AsyncCall]:
+def async_score(requests: list[cs.ScoreRequest]) -> Callable[[grpc.aio.Channel], AsyncCall]:
     def make(channel: grpc.aio.Channel) -> AsyncCall:
         stub = credit_score_pb2_grpc.CreditScoreServiceStub(channel)
 

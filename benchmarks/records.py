@@ -27,13 +27,12 @@ import numpy as np
 from benchmarks.floor import empty_call
 from benchmarks.grpc_load import (
     CHANNEL_OPTIONS,
-    AsyncCall,
     LoadResult,
     concurrent_load,
     interleaved,
 )
 from benchmarks.local_postgres import PostgresUnavailable, start_postgres
-from benchmarks.ours import fetch_applications
+from benchmarks.ours import async_score, fetch_applications
 from benchmarks.plan import Plan
 from benchmarks.processes import HOST, ProcessError, Service, free_port, grpc_ready, start_service
 from benchmarks.stats import Budget
@@ -418,19 +417,7 @@ def _load_rounds(
             logger.info("records: %d in flight on %s, round %d", CONCURRENCY, name, round_)
             before = server.store.count()
             begun = time.perf_counter()
-            result = concurrent_load(server.address, _async_score(requests), CONCURRENCY, share)
+            result = concurrent_load(server.address, async_score(requests), CONCURRENCY, share)
             wall = time.perf_counter() - begun
             totals[name].add(result, server.store.count() - before, wall)
     return totals
-
-
-def _async_score(requests: list[cs.ScoreRequest]) -> Callable[[grpc.aio.Channel], AsyncCall]:
-    def make(channel: grpc.aio.Channel) -> AsyncCall:
-        stub = credit_score_pb2_grpc.CreditScoreServiceStub(channel)
-
-        async def call(i: int) -> Any:
-            return await stub.Score(requests[i % len(requests)])
-
-        return call
-
-    return make

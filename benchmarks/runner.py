@@ -143,8 +143,8 @@ def run(options: RunOptions) -> dict[str, Any]:
     return results
 
 
-def run_records(options: RunOptions) -> dict[str, Any]:
-    """The decision-record section alone: records.json and records.md under ``options.out``."""
+def _section_start(options: RunOptions) -> tuple[Plan, dict[str, Any]]:
+    """The plan of a section run alone, and the head of its results."""
     plan: Plan = QUICK if options.quick else FULL
     options.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {
@@ -153,6 +153,12 @@ def run_records(options: RunOptions) -> dict[str, Any]:
         "load_average": {"start": load_average()},
         "artifacts": str(options.artifacts),
     }
+    return plan, results
+
+
+def run_records(options: RunOptions) -> dict[str, Any]:
+    """The decision-record section alone: records.json and records.md under ``options.out``."""
+    plan, results = _section_start(options)
     workload = load_workload(options.artifacts, plan.rows)
     results["records"] = measure_records(options.artifacts, workload, plan, options.out / "logs")
     results["load_average"]["end"] = load_average()
@@ -165,14 +171,7 @@ def run_records(options: RunOptions) -> dict[str, Any]:
 def run_suggestions(options: RunOptions) -> dict[str, Any]:
     """The SuggestChanges section alone: suggestions.json and suggestions.md under
     ``options.out``."""
-    plan: Plan = QUICK if options.quick else FULL
-    options.out.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {
-        "plan": plan.name,
-        "machine": machine_info(),
-        "load_average": {"start": load_average()},
-        "artifacts": str(options.artifacts),
-    }
+    plan, results = _section_start(options)
     server, port = _start_server(options.artifacts, options.out / "logs", "server")
     try:
         results["suggest_changes"], _ = measure_suggestions(f"{HOST}:{port}", plan.slow)

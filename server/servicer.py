@@ -20,7 +20,13 @@ from server.records.recorder import DecisionRecorder
 from server.scorer import Scorer
 from server.security import Caller, current_caller
 
-__all__ = ["CreditScoreServicer", "Insight", "Readiness", "add_to_server"]
+__all__ = [
+    "CreditScoreServicer",
+    "Insight",
+    "Readiness",
+    "add_to_server",
+    "required_caller",
+]
 
 _SERVICE = credit_score_pb2.DESCRIPTOR.services_by_name["CreditScoreService"]
 
@@ -129,11 +135,7 @@ class CreditScoreServicer:
         self, request: bytes, context: grpc.ServicerContext
     ) -> credit_score_pb2.ExplainResponse:
         parsed = self._requests.parse(credit_score_pb2.ExplainRequest, request)
-        caller = current_caller()
-        if caller is None:
-            # The security interceptor sets the caller of every call of this service; without
-            # one the server was assembled without it, and the role check must not be skipped.
-            raise PermissionDenied("no authenticated caller")
+        caller = required_caller()
         response = self._insight.explain(parsed, caller=caller)
         response.request_id = current_request_id()
         if self._recorder.active:
@@ -174,12 +176,19 @@ class CreditScoreServicer:
         self, request: bytes, context: grpc.ServicerContext
     ) -> credit_score_pb2.SuggestChangesResponse:
         parsed = self._requests.parse(credit_score_pb2.SuggestChangesRequest, request)
-        caller = current_caller()
-        if caller is None:
-            # As for Explain: the role check of a stored client must not be skipped.
-            raise PermissionDenied("no authenticated caller")
+        caller = required_caller()
         # Nothing is recorded: the options are not decisions (see the contract).
         return self._insight.suggest_changes(parsed, current_request_id(), caller=caller)
+
+
+def required_caller() -> Caller:
+    """The caller of a guarded call. The security interceptor sets it on every call of the
+    guarded services; without one the server was assembled without it, and a role check made
+    in the handler (a stored client's Explain, the decision record) must not be skipped."""
+    caller = current_caller()
+    if caller is None:
+        raise PermissionDenied("no authenticated caller")
+    return caller
 
 
 def _call() -> Call:

@@ -75,20 +75,10 @@ def model_record(
     application: bytes,
     *,
     kind: int = pb.RECORD_KIND_SCORE,
-    batch_index: int | None = None,
 ) -> pb.DecisionRecord:
-    """The record of one model decision (``batch_index``: a ScoreBatch item's)."""
+    """The record of one model decision."""
     record = _base(call, kind)
-    record.model_version = decided.model_version
-    if decided.client_id is not None:
-        record.client_id = decided.client_id
-    record.application = application
-    record.application_sha256 = hashlib.sha256(application).hexdigest()
-    record.default_probability = decided.probability
-    record.model_decision = decided.decision  # type: ignore[assignment]
-    record.threshold = decided.threshold
-    if batch_index is not None:
-        record.batch_index = batch_index
+    _fill(record, decided, application)
     return record
 
 
@@ -106,16 +96,21 @@ def batch_records(
         record.CopyFrom(template)
         record.record_id = f"{stem}-{index}"
         record.batch_index = index
-        record.model_version = decided.model_version
-        if decided.client_id is not None:
-            record.client_id = decided.client_id
-        record.application = application
-        record.application_sha256 = hashlib.sha256(application).hexdigest()
-        record.default_probability = decided.probability
-        record.model_decision = decided.decision  # type: ignore[assignment]
-        record.threshold = decided.threshold
+        _fill(record, decided, application)
         records.append(record)
     return records
+
+
+def _fill(record: pb.DecisionRecord, decided: ModelDecision, application: bytes) -> None:
+    """What the model decided, and on which application, into ``record``."""
+    record.model_version = decided.model_version
+    if decided.client_id is not None:
+        record.client_id = decided.client_id
+    record.application = application
+    record.application_sha256 = hashlib.sha256(application).hexdigest()
+    record.default_probability = decided.probability
+    record.model_decision = decided.decision  # type: ignore[assignment]
+    record.threshold = decided.threshold
 
 
 def explain_record(

@@ -21,7 +21,6 @@ from server.errors import (
     FieldViolation,
     InvalidArgument,
     NotFound,
-    PermissionDenied,
     Unavailable,
     grpc_errors,
 )
@@ -31,7 +30,7 @@ from server.records.entries import Call, advisor_record, is_override, score_reco
 from server.records.recorder import DecisionRecorder
 from server.records.store import DecisionStore, Page, RecordFilter, StoreError
 from server.scorer import ScoreQuery, Scorer
-from server.security import current_caller
+from server.servicer import required_caller
 
 __all__ = ["DecisionRecordServicer", "add_to_server"]
 
@@ -158,11 +157,7 @@ def add_to_server(servicer: DecisionRecordServicer, server: grpc.Server) -> None
 
 
 def _call() -> Call:
-    caller = current_caller()
-    if caller is None:
-        # The security interceptor sets the caller of every call of this service.
-        raise PermissionDenied("no authenticated caller")
-    return Call(current_request_id(), caller)
+    return Call(current_request_id(), required_caller())
 
 
 def _check_reasons(request: pb.RecordDecisionRequest, model: pb.DecisionRecord) -> None:
