@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmarks run|records|suggestions|setup``."""
+"""Command line: ``python -m benchmarks run|records|suggestions|processes|setup``."""
 
 from __future__ import annotations
 
@@ -58,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     suggestions.add_argument("--out", type=Path, required=True, help="output directory")
     suggestions.add_argument("--quick", action="store_true", help="a few seconds")
     suggestions.add_argument("-v", "--verbose", action="store_true", help="log each measurement")
+    processes = commands.add_parser(
+        "processes",
+        help="Score calls/s, memory and time to SERVING of --processes 1 vs 2 "
+        "(processes.json / processes.md)",
+    )
+    processes.add_argument("--artifacts", type=Path, required=True, help="from model_build train")
+    processes.add_argument("--out", type=Path, required=True, help="output directory")
+    processes.add_argument("--quick", action="store_true", help="5 s per measurement, not 20")
+    processes.add_argument("-v", "--verbose", action="store_true", help="log each measurement")
     setup = commands.add_parser(
         "setup", help="install MLServer and perf_analyzer in the bench venv (root for apt)"
     )
@@ -87,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _records(args)
     if args.command == "suggestions":
         return _suggestions(args)
+    if args.command == "processes":
+        return _processes(args)
     from benchmarks.runner import RunOptions, run
 
     results = run(
@@ -110,6 +121,15 @@ def _records(args: argparse.Namespace) -> int:
     results = run_records(RunOptions(artifacts=args.artifacts, out=args.out, quick=args.quick))
     print((args.out / "records.md").read_text(encoding="utf-8"))
     print(f"results in {args.out} ({results['records'].get('wall_seconds', 0):.0f} s)")
+    return 0
+
+
+def _processes(args: argparse.Namespace) -> int:
+    from benchmarks.server_processes import ProcessesOptions, run_server_processes
+
+    run_server_processes(ProcessesOptions(args.artifacts, args.out, quick=args.quick))
+    print((args.out / "processes.md").read_text(encoding="utf-8"))
+    print(f"results in {args.out}")
     return 0
 
 

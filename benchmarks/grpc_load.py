@@ -132,9 +132,12 @@ def concurrent_load(
     make_call: Callable[[grpc.aio.Channel], AsyncCall],
     concurrency: int,
     budget: Budget,
+    connections: int = 1,
 ) -> LoadResult:
-    """Keep ``concurrency`` calls in flight (grpc.aio, one channel) until the budget is spent."""
-    return asyncio.run(_load(target, make_call, concurrency, budget))
+    """Keep ``concurrency`` calls in flight (grpc.aio) until the budget is spent, over
+    ``connections`` connections (several server processes on one port each get some: the
+    kernel spreads connections, not calls)."""
+    return asyncio.run(_load(target, make_call, concurrency, budget, connections))
 
 
 async def _load(
@@ -142,34 +145,51 @@ async def _load(
     make_call: Callable[[grpc.aio.Channel], AsyncCall],
     concurrency: int,
     budget: Budget,
+    connections: int = 1,
 ) -> LoadResult:
-    async with grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS) as channel:
-        call = make_call(channel)
+    # A local subchannel pool: channels to one target would otherwise share one connection.
+    options = [*CHANNEL_OPTIONS, ("grpc.use_local_subchannel_pool", 1)]
+    channels = [grpc.aio.insecure_channel(target, options=options) for _ in range(connections)]
+    try:
+        return await _load_on(channels, make_call, concurrency, budget)
+    finally:
+        for channel in channels:
+            await channel.close()
+
+
+async def _load_on(
+    channels: list[grpc.aio.Channel],
+    make_call: Callable[[grpc.aio.Channel], AsyncCall],
+    concurrency: int,
+    budget: Budget,
+) -> LoadResult:
+    calls = [make_call(channel) for channel in channels]
+    for call in calls:
         await asyncio.gather(*(call(i) for i in range(min(budget.warmup, concurrency) or 1)))
         for i in range(budget.warmup):
             await call(i)
-        samples: list[int] = []
-        errors: list[str] = []
-        issued = 0
-        deadline = time.perf_counter() + budget.seconds
-        clock = time.perf_counter_ns
+    samples: list[int] = []
+    errors: list[str] = []
+    issued = 0
+    deadline = time.perf_counter() + budget.seconds
+    clock = time.perf_counter_ns
 
-        async def worker() -> None:
-            nonlocal issued
-            while issued < budget.count and time.perf_counter() < deadline:
-                i = issued
-                issued += 1
-                begun = clock()
-                try:
-                    await call(i)
-                except grpc.RpcError as error:
-                    errors.append(f"{error.code()}: {error.details()}")
-                    continue
-                samples.append(clock() - begun)
+    async def worker(call: AsyncCall) -> None:
+        nonlocal issued
+        while issued < budget.count and time.perf_counter() < deadline:
+            i = issued
+            issued += 1
+            begun = clock()
+            try:
+                await call(i)
+            except grpc.RpcError as error:
+                errors.append(f"{error.code()}: {error.details()}")
+                continue
+            samples.append(clock() - begun)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(calls[k % len(calls)]) for k in range(concurrency)))
+    elapsed = time.perf_counter() - started
     latency = summarize(np.asarray(samples or [0]))
     return LoadResult(
         concurrency=concurrency,

@@ -341,7 +341,7 @@ def _start_server(artifacts: Path, logs: Path, store: _Store) -> tuple[Service, 
     command += ["--host", HOST, "--port", str(port), "--log-level", "WARNING", "--no-auth"]
     command += ["--caller-max-in-flight", "1000000", "--caller-max-rate", "1e9"]
     # Nothing balances load over these servers: a drain would only add seconds to each stop.
-    command += ["--drain-seconds", "0", *store.flags]
+    command += ["--drain-seconds", "0", "--processes", "1", *store.flags]
     name = f"server_record_{store.name}"
     return start_service(name, command, logs, grpc_ready(port), timeout_seconds=180), port
 

@@ -58,6 +58,8 @@ def _start_server(artifacts: Path, log_dir: Path, name: str) -> tuple[Service, i
     # Like the baselines, which record nothing; the records section measures what the
     # decision record costs (it is on by default in production).
     command += ["--record", "off"]
+    # One process, as each baseline runs one: the scale section measures several.
+    command += ["--processes", "1"]
     return start_service(name, command, log_dir, grpc_ready(port), timeout_seconds=180), port
 
 

@@ -120,6 +120,7 @@ def measure_tls(artifacts: Path, workload: Workload, plan: Plan, logs: Path) -> 
             server_command = [sys.executable, "-m", "server", "--artifacts", str(artifacts)]
             server_command += ["--host", HOST, "--log-level", "WARNING"]
             server_command += ["--credentials", str(files.credentials), "--record", "off"]
+            server_command += ["--processes", "1"]
             server, port = _start("server_tls", server_command, files, logs)
             services.append(server)
             return {

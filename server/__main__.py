@@ -5,10 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
-import signal
 import sys
-import threading
-from types import FrameType
 
 from server.artifacts import ArtifactsError, load_artifacts
 from server.logging_setup import configure_logging
@@ -28,10 +25,6 @@ _MALLOC_OPTIONS = (
     (_M_TRIM_THRESHOLD, 1024 * 1024),
     (_M_ARENA_MAX, 2),
 )
-
-
-# How often the main thread wakes to run a pending signal handler.
-SIGNAL_POLL_SECONDS = 0.05
 
 
 def _return_freed_memory() -> None:
@@ -57,10 +50,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         artifacts = load_artifacts(settings.artifacts_dir)
         # Imported after loading so that a bad artifacts directory answers without grpc setup.
-        from server.app import create_server
+        from server.app import build_core, create_server, open_recorder
 
-        # The decision store opens before the port does: no decision is given unrecorded.
-        server, port = create_server(settings, artifacts=artifacts)
+        core = build_core(settings, artifacts)
+        if settings.processes > 1:
+            from server.processes import reserve_port, serve_processes
+
+            # Both checked here, once, so that a bad store or a taken port is one line from
+            # the parent rather than a crash loop of its children.
+            open_recorder(settings).close()
+            reservation = reserve_port(settings)
+        else:
+            # The decision store opens before the port does: no decision is given unrecorded.
+            server, port = create_server(settings, core=core)
     except StoreError as error:
         print(f"error: {error} (check --record-db)", file=sys.stderr)
         return 1
@@ -70,32 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, RuntimeError) as error:
         print(f"error: cannot listen on {settings.address}: {error}", file=sys.stderr)
         return 1
+    if settings.processes > 1:
+        return serve_processes(settings, core, reservation)
+    from server.run_loop import serve_until_signalled
 
-    stop_requested = threading.Event()
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        # Only flag it: the drain sleeps, which a signal handler must not do (a second
-        # signal would then run it again, nested).
-        logger.info("received %s", signal.Signals(signum).name)
-        stop_requested.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    server.start()
-    logger.info(
-        "serving model %s on %s:%d (%d worker threads)",
-        artifacts.model_version,
-        settings.host,
-        port,
-        settings.worker_threads,
-    )
-    # A timed wait, in a loop: the kernel may deliver SIGTERM to one of gRPC's threads, and
-    # Python runs its handler only when the main thread wakes; an untimed wait could sleep
-    # through the signal for good.
-    while not stop_requested.wait(SIGNAL_POLL_SECONDS):
-        pass
-    server.drain().wait()
-    return 0
+    return serve_until_signalled(server, port)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,14 @@ from server.security.tls import server_credentials
 from server.servicer import CreditScoreServicer, Readiness, add_to_server
 from server.settings import Settings
 
-__all__ = ["SERVICE_NAMES", "ScoringServer", "create_server", "open_recorder"]
+__all__ = [
+    "SERVICE_NAMES",
+    "ScoringServer",
+    "ServingCore",
+    "build_core",
+    "create_server",
+    "open_recorder",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -105,22 +112,47 @@ class ScoringServer:
         return bool(self.grpc_server.wait_for_termination(timeout_seconds))
 
 
+@dataclass(frozen=True)
+class ServingCore:
+    """The model and everything derived from the client book, without threads, sockets or
+    files open: built once, then shared by every server process forked from it."""
+
+    artifacts: ServingArtifacts
+    scorer: Scorer
+    messages: ScoreMessages
+    insight: InsightService
+
+
+def build_core(settings: Settings, artifacts: ServingArtifacts | None = None) -> ServingCore:
+    """Load (unless given) the artifacts and build the scorer (kernels compiled and warmed up)
+    and the insight service over them."""
+    if artifacts is None:
+        artifacts = load_artifacts(settings.artifacts_dir)
+    scorer = Scorer(artifacts, settings.batch_threads)
+    messages = ScoreMessages(scorer.codes, scorer.model_version, scorer.threshold)
+    insight = InsightService(artifacts, scorer=scorer, messages=messages)
+    return ServingCore(artifacts, scorer, messages, insight)
+
+
 def create_server(
     settings: Settings,
     *,
     artifacts: ServingArtifacts | None = None,
     interceptors: Sequence[grpc.ServerInterceptor] = (),
     recorder: DecisionRecorder | None = None,
+    core: ServingCore | None = None,
 ) -> tuple[ScoringServer, int]:
     """The server (not started) and its bound port; the model is loaded before the port opens.
 
     Every call passes the security interceptor (callers, roles, limits) first; the port is
     TLS (mTLS with a client CA) when the settings give a certificate. ``artifacts`` skips
     loading (tests share one load); ``interceptors`` wrap every call inside the security one;
-    ``recorder`` is the decision recorder already opened (else ``open_recorder(settings)``).
+    ``recorder`` is the decision recorder already opened (else ``open_recorder(settings)``);
+    ``core`` the model and book already built (a forked server process's).
     """
-    if artifacts is None:
-        artifacts = load_artifacts(settings.artifacts_dir)
+    if core is None:
+        core = build_core(settings, artifacts)
+    artifacts, scorer, messages, insight = core.artifacts, core.scorer, core.messages, core.insight
     readiness = Readiness()
     metrics = None
     if settings.metrics_port is not None:
@@ -137,9 +169,6 @@ def create_server(
         options=_options(settings),
         maximum_concurrent_rpcs=settings.max_concurrent_calls,
     )
-    scorer = Scorer(artifacts, settings.batch_threads)
-    messages = ScoreMessages(scorer.codes, scorer.model_version, scorer.threshold)
-    insight = InsightService(artifacts, scorer=scorer, messages=messages)
     if recorder is None:
         recorder = open_recorder(settings, metrics)
     add_to_server(CreditScoreServicer(scorer, insight, messages, recorder), server)

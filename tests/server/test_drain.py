@@ -58,6 +58,9 @@ class ServerProcess:
 def launch(artifacts: Path, log: Path, grace_seconds: float = GRACE_SECONDS) -> ServerProcess:
     """Start a server on a port of the system's choosing (it logs the bound port)."""
     command = [sys.executable, "-m", "server", "--artifacts", str(artifacts), "--no-auth"]
+    # One process: the drain's phases are those of one server (tests/server/test_processes.py
+    # covers SIGTERM to several).
+    command += ["--processes", "1"]
     command += ["--host", "127.0.0.1", "--port", "0", "--drain-seconds", str(DRAIN_SECONDS)]
     command += ["--grace-period-seconds", str(grace_seconds)]
     # Its own decision store: a file shared with the session's other servers would make them

@@ -44,9 +44,11 @@ def test_defaults_listen_on_loopback_port_50051():
 
 
 def test_large_batches_use_every_usable_core_unless_told_otherwise():
-    assert parse_settings(["--artifacts", "/a", "--no-auth"], {}).batch_threads == len(
-        os.sched_getaffinity(0)
-    )
+    one_process = ["--artifacts", "/a", "--no-auth", "--processes", "1"]
+    assert parse_settings(one_process, {}).batch_threads == len(os.sched_getaffinity(0))
+    # Several processes share the cores: together their batches use each core once.
+    two = parse_settings(["--artifacts", "/a", "--no-auth", "--processes", "2"], {})
+    assert two.batch_threads == max(1, len(os.sched_getaffinity(0)) // 2)
     settings = parse_settings(
         ["--artifacts", "/a", "--no-auth"], {"CREDITSCORE_BATCH_THREADS": "1"}
     )

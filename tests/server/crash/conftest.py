@@ -82,6 +82,9 @@ class ServerLauncher:
         command += ["--no-auth", "--host", "127.0.0.1", "--port", "0"]
         # --record on, whatever CREDITSCORE_RECORD says: the record is what is under test.
         command += ["--record", "on", "--record-db", record_db]
+        # Two processes on the store (one per core here): a kill -9 of the server takes the
+        # parent and both of them down at once.
+        command += ["--processes", "2"]
         log = self._logs / f"{name}.log"
         with log.open("wb") as sink:  # a file, not a pipe: a full pipe would block the server
             process = subprocess.Popen(
