@@ -17,7 +17,6 @@ import grpc
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.exposition import start_http_server
 
-from creditscore.v1 import decision_record_pb2
 from server.interception import Behavior, WrappedHandlers, rewrap
 
 __all__ = ["MetricsInterceptor", "ServerMetrics", "serve_metrics"]
@@ -32,11 +31,6 @@ _PROBABILITY_BUCKETS = (
     0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.12, 0.15, 0.20, 0.30, 0.50,
     1.0,
 )  # fmt: skip
-_MODEL_KINDS = frozenset(
-    {decision_record_pb2.RECORD_KIND_SCORE, decision_record_pb2.RECORD_KIND_EXPLAIN}
-)
-_OUTCOMES = {1: "approve", 2: "refuse"}  # creditscore.v1.Decision values
-
 
 class ServerMetrics:
     """The server's metrics, registered in their own registry."""
@@ -79,16 +73,21 @@ class ServerMetrics:
             "Decision records made durable (rate() gives records written per second).",
             registry=self.registry,
         )
+        # Labelled children looked up once (labels() takes a lock).
+        self._threshold = threshold
+        self._approved = self.decisions.labels("approve")
+        self._refused = self.decisions.labels("refuse")
         Info("creditscore_model", "The model being served.", registry=self.registry).info(
             {"model_version": model_version, "threshold": f"{threshold:.6g}"}
         )
 
-    def observe_decisions(self, records: Iterable[decision_record_pb2.DecisionRecord]) -> None:
-        """Count the model decisions among ``records`` (advisors' decisions are not)."""
-        for record in records:
-            if record.kind in _MODEL_KINDS:
-                self.decisions.labels(_OUTCOMES.get(record.model_decision, "none")).inc()
-                self.probabilities.observe(record.default_probability)
+    def observe_decisions(self, probabilities: Iterable[float]) -> None:
+        """Count decisions given with these probabilities of default (REFUSE at or above the
+        threshold, as the server decides)."""
+        threshold = self._threshold
+        for probability in probabilities:
+            (self._refused if probability >= threshold else self._approved).inc()
+            self.probabilities.observe(probability)
 
     def observe_written(self, count: int) -> None:
         self.records.inc(count)

@@ -8,6 +8,7 @@ import threading
 from typing import Protocol
 
 import grpc
+import numpy as np
 
 from creditscore.v1 import credit_score_pb2
 from server.contract import RequestParser
@@ -112,8 +113,9 @@ class CreditScoreServicer:
         parsed = self._requests.parse(credit_score_pb2.ScoreRequest, request)
         query, rows = self._messages.query(parsed)
         response = score_response(self._scorer.score(query, rows), current_request_id())
-        if self._recorder.active:
+        if self._recorder.recording:
             self._recorder.write([score_record(_call(), response.score, _canonical(parsed))])
+        self._recorder.given((response.score.default_probability,))
         return response
 
     @grpc_errors
@@ -125,9 +127,11 @@ class CreditScoreServicer:
         )
         scores = self._scorer.score_items(batch.queries, batch.rows, context.time_remaining)
         response = self._messages.batch_response(batch, scores, current_request_id())
-        if self._recorder.active:
+        if self._recorder.recording:
             items = self._messages.decided_items(batch, scores)
             self._recorder.write(batch_records(_call(), items))
+        given = scores.probabilities
+        self._recorder.given(given[~np.isnan(given)].tolist())
         return response
 
     @grpc_errors
@@ -138,9 +142,10 @@ class CreditScoreServicer:
         caller = required_caller()
         response = self._insight.explain(parsed, caller=caller)
         response.request_id = current_request_id()
-        if self._recorder.active:
+        if self._recorder.recording:
             call = Call(response.request_id, caller)
             self._recorder.write([explain_record(call, response, _canonical(parsed))])
+        self._recorder.given((response.score.default_probability,))
         return response
 
     @grpc_errors

@@ -4,7 +4,7 @@ any response leaves the server."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from creditscore.v1 import decision_record_pb2 as pb
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 class DecisionObserver(Protocol):
     """Sees every decision given, and how many records became durable (live metrics)."""
 
-    def observe_decisions(self, records: Sequence[pb.DecisionRecord]) -> None: ...
+    def observe_decisions(self, probabilities: Iterable[float]) -> None: ...
 
     def observe_written(self, count: int) -> None: ...
 
@@ -39,10 +39,10 @@ class DecisionRecorder:
         )
 
     @property
-    def active(self) -> bool:
-        """Whether records are wanted at all (a store or an observer): with neither, callers
-        skip building them (a 10,000-row batch's records cost more than its scoring)."""
-        return self._store is not None or self._observer is not None
+    def recording(self) -> bool:
+        """Whether records are written (``--record on``): with recording off, callers skip
+        building them (a 10,000-row batch's records cost more than its scoring)."""
+        return self._store is not None
 
     @property
     def store(self) -> DecisionStore | None:
@@ -51,19 +51,23 @@ class DecisionRecorder:
     def write(self, records: Sequence[pb.DecisionRecord]) -> None:
         """Return once ``records`` are durable. Unavailable when they cannot be written: the
         call then gives no decision, since a decision must never go out unrecorded."""
-        if self._commits is not None:
-            try:
-                self._commits.write(records)
-            except GroupCommitFailed as error:
-                logger.error("decision record not written: %s", error)
-                raise Unavailable(
-                    "the decision record cannot be written, so no decision is given; retry later"
-                ) from None
+        if self._commits is None:
+            return
+        try:
+            self._commits.write(records)
+        except GroupCommitFailed as error:
+            logger.error("decision record not written: %s", error)
+            raise Unavailable(
+                "the decision record cannot be written, so no decision is given; retry later"
+            ) from None
         if self._observer is not None:
-            # Counted once given: after the record is durable, or at once with recording off.
-            self._observer.observe_decisions(records)
-            if self._commits is not None:
-                self._observer.observe_written(len(records))
+            self._observer.observe_written(len(records))
+
+    def given(self, probabilities: Iterable[float]) -> None:
+        """Tell the live metrics (when on) about model decisions given with these
+        probabilities, once their records are durable (or at once with recording off)."""
+        if self._observer is not None:
+            self._observer.observe_decisions(probabilities)
 
     def close(self) -> None:
         if self._store is not None:

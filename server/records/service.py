@@ -67,6 +67,7 @@ class DecisionRecordServicer:
         model, new_records = self._model_decision(store, call, parsed)
         _check_reasons(parsed, model)
         self._recorder.write([*new_records, advisor_record(call, parsed, model)])
+        self._recorder.given(record.default_probability for record in new_records)
         # Read back: a concurrent retry with the same request_id may have been first.
         recorded = store.advisor_decision(caller, parsed.request_id)
         if recorded is None:
