@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import glob
 import logging
+import os
 import sys
+import tempfile
 
 from server.artifacts import ArtifactsError, load_artifacts
 from server.logging_setup import configure_logging
@@ -13,6 +16,8 @@ from server.records.store import StoreError
 from server.settings import SettingsError, parse_settings
 
 logger = logging.getLogger("server")
+
+MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 # glibc's mallopt parameters (malloc.h) and the values the server runs with. By default glibc
 # raises its mmap threshold once a large buffer is freed and keeps one heap per thread, so a
@@ -38,6 +43,17 @@ def _return_freed_memory() -> None:
         mallopt(parameter, value)
 
 
+def _metrics_files() -> None:
+    """The folder where several processes keep their metrics (PROMETHEUS_MULTIPROC_DIR: the
+    operator's, emptied of a previous run's files, or a new one). prometheus-client picks its
+    multiprocess mode when first imported (server.app imports it): set before that."""
+    folder = os.environ.get(MULTIPROC_VARIABLE) or tempfile.mkdtemp(prefix="creditscore-metrics-")
+    os.makedirs(folder, exist_ok=True)
+    for stale in glob.glob(os.path.join(folder, "*.db")):
+        os.unlink(stale)
+    os.environ[MULTIPROC_VARIABLE] = folder
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGTERM / SIGINT; 2 on bad settings, 1 when the server cannot start."""
     try:
@@ -47,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level_number, log_calls=settings.log_calls)
     _return_freed_memory()
+    if settings.processes > 1 and settings.metrics_port is not None:
+        _metrics_files()
     try:
         artifacts = load_artifacts(settings.artifacts_dir)
         # Imported after loading so that a bad artifacts directory answers without grpc setup.

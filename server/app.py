@@ -141,6 +141,7 @@ def create_server(
     interceptors: Sequence[grpc.ServerInterceptor] = (),
     recorder: DecisionRecorder | None = None,
     core: ServingCore | None = None,
+    metrics_endpoint: bool = True,
 ) -> tuple[ScoringServer, int]:
     """The server (not started) and its bound port; the model is loaded before the port opens.
 
@@ -148,7 +149,9 @@ def create_server(
     TLS (mTLS with a client CA) when the settings give a certificate. ``artifacts`` skips
     loading (tests share one load); ``interceptors`` wrap every call inside the security one;
     ``recorder`` is the decision recorder already opened (else ``open_recorder(settings)``);
-    ``core`` the model and book already built (a forked server process's).
+    ``core`` the model and book already built (a forked server process's);
+    ``metrics_endpoint`` False: metrics are kept but served by another (a forked server
+    process's, whose parent serves them all).
     """
     if core is None:
         core = build_core(settings, artifacts)
@@ -195,7 +198,7 @@ def create_server(
         "on" if settings.reflection else "off",
     )
     metrics_server, metrics_port = None, None
-    if metrics is not None:
+    if metrics is not None and metrics_endpoint:
         tls = None if settings.tls_cert is None else (str(settings.tls_cert), str(settings.tls_key))
         metrics_server, metrics_port = serve_metrics(
             metrics, settings.host, settings.metrics_port or 0, tls

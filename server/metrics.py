@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import grpc
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, multiprocess
 from prometheus_client.exposition import start_http_server
 
 from server.interception import Behavior, WrappedHandlers, rewrap
@@ -31,6 +31,7 @@ _PROBABILITY_BUCKETS = (
     0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.12, 0.15, 0.20, 0.30, 0.50,
     1.0,
 )  # fmt: skip
+
 
 class ServerMetrics:
     """The server's metrics, registered in their own registry."""
@@ -55,6 +56,8 @@ class ServerMetrics:
             "Unary calls being handled.",
             ["method"],
             registry=self.registry,
+            # With several processes: the sum over the live ones.
+            multiprocess_mode="livesum",
         )
         self.decisions = Counter(
             "creditscore_decisions",
@@ -77,9 +80,7 @@ class ServerMetrics:
         self._threshold = threshold
         self._approved = self.decisions.labels("approve")
         self._refused = self.decisions.labels("refuse")
-        Info("creditscore_model", "The model being served.", registry=self.registry).info(
-            {"model_version": model_version, "threshold": f"{threshold:.6g}"}
-        )
+        _model_info(self.registry, model_version, threshold)
 
     def observe_decisions(self, probabilities: Iterable[float]) -> None:
         """Count decisions given with these probabilities of default (REFUSE at or above the
@@ -154,8 +155,38 @@ def serve_metrics(
 ) -> tuple[Any, int]:
     """Serve ``/metrics`` on ``host:port`` (HTTPS with ``tls`` = (certificate, key) files);
     returns the HTTP server (``shutdown()`` it) and the bound port."""
+    return _serve(metrics.registry, host, port, tls)
+
+
+def serve_process_metrics(
+    model_version: str, threshold: float, host: str, port: int, tls: tuple[str, str] | None
+) -> tuple[Any, int]:
+    """One ``/metrics`` for several server processes: prometheus-client's multiprocess mode
+    (each process writes its values to files under PROMETHEUS_MULTIPROC_DIR, set before any
+    of them imported prometheus_client; this collector sums them), and the model's info,
+    which that mode cannot carry, from here."""
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    _model_info(registry, model_version, threshold)
+    return _serve(registry, host, port, tls)
+
+
+def process_exited(pid: int) -> None:
+    """Forget a dead process's gauges (its counters and histograms keep counting in the sum)."""
+    multiprocess.mark_process_dead(pid)
+
+
+def _model_info(registry: CollectorRegistry, model_version: str, threshold: float) -> None:
+    Info("creditscore_model", "The model being served.", registry=registry).info(
+        {"model_version": model_version, "threshold": f"{threshold:.6g}"}
+    )
+
+
+def _serve(
+    registry: CollectorRegistry, host: str, port: int, tls: tuple[str, str] | None
+) -> tuple[Any, int]:
     certfile, keyfile = tls if tls is not None else (None, None)
     httpd, _thread = start_http_server(
-        port, addr=host, registry=metrics.registry, certfile=certfile, keyfile=keyfile
+        port, addr=host, registry=registry, certfile=certfile, keyfile=keyfile
     )
     return httpd, int(httpd.server_port)

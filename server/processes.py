@@ -22,9 +22,10 @@ import sys
 import time
 from dataclasses import dataclass, field, replace
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from server.app import ServingCore, create_server
+from server.metrics import process_exited, serve_process_metrics
 from server.records.store import StoreError
 from server.settings import Settings
 
@@ -86,6 +87,8 @@ class _Supervisor:
             child = self.children.pop(pid, None)
             if child is None:
                 continue
+            if self.settings.metrics_port is not None:
+                process_exited(pid)
             if self.stopping:
                 logger.info("process %d stopped (%s)", child.index, _exit_text(status))
                 continue
@@ -136,6 +139,9 @@ def serve_processes(settings: Settings, core: ServingCore, reservation: PortRese
     for index in range(settings.processes):
         supervisor.spawn(index)
     logger.info("%d server processes on %s:%d", settings.processes, settings.host, reservation.port)
+    # Threads only now, after the first forks (a restart forks with this one running: only
+    # the forking thread continues in the child, which never uses the exporter).
+    exporter = _serve_metrics(shared, core)
     while supervisor.children:
         time.sleep(POLL_SECONDS)
         if stop_signals and not supervisor.stopping:
@@ -143,7 +149,27 @@ def serve_processes(settings: Settings, core: ServingCore, reservation: PortRese
             supervisor.stop()
         supervisor.reap()
     reservation.sock.close()
+    if exporter is not None:
+        exporter.shutdown()
     return 1 if supervisor.quick_failures >= MAX_QUICK_FAILURES else 0
+
+
+def _serve_metrics(settings: Settings, core: ServingCore) -> Any:
+    """The one /metrics of every process (None without --metrics-port)."""
+    if settings.metrics_port is None:
+        return None
+    tls = None if settings.tls_cert is None else (str(settings.tls_cert), str(settings.tls_key))
+    version, threshold = core.artifacts.model_version, core.artifacts.threshold
+    httpd, port = serve_process_metrics(
+        version, threshold, settings.host, settings.metrics_port, tls
+    )
+    logger.info(
+        "metrics of every process at %s://%s:%d/metrics",
+        "http" if tls is None else "https",
+        settings.host,
+        port,
+    )
+    return httpd
 
 
 def _run_child(index: int, settings: Settings, core: ServingCore, parent_pid: int) -> NoReturn:
@@ -171,12 +197,9 @@ def _serve_child(index: int, settings: Settings, core: ServingCore) -> int:
     # First: a SIGTERM while the server is being created must still stop it (after a drain).
     name = f"process {index}: "
     stop_requested = stop_on_signals(name)
-    # One metrics endpoint per process (each counts its own calls): port + index.
-    metrics_port = settings.metrics_port
-    if metrics_port:
-        metrics_port += index
-    child_settings = replace(settings, metrics_port=metrics_port)
-    server, port = create_server(child_settings, core=core)
+    # Metrics kept here, served by the parent for all (prometheus-client's multiprocess mode).
+    child_settings = settings
+    server, port = create_server(child_settings, core=core, metrics_endpoint=False)
     return serve_until_signalled(server, port, name, stop_requested)
 
 
