@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from server.model_source import ModelSourceError, is_registered_model, resolve_artifacts
 from server.security.credentials import CredentialsError, load_credentials
 
 __all__ = ["ENV_PREFIX", "Settings", "SettingsError", "is_loopback", "parse_settings"]
@@ -85,6 +86,10 @@ class Settings:
     # Prometheus metrics on this port (same host; HTTPS with the server's certificate when it
     # has one); None: off. 0 lets the system choose (tests).
     metrics_port: int | None = None
+    # The registered MLflow version the artifacts come from (models:/NAME/VERSION or
+    # models:/NAME@ALIAS), None when --artifacts is a directory; the registry it is in.
+    model_source: str | None = None
+    mlflow_tracking_uri: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port < 65536:
@@ -127,6 +132,10 @@ class Settings:
             return None
         if self.record_db:
             return self.record_db
+        if self.model_source is not None:
+            # A registered version's files sit in the MLflow store, a folder per version; the
+            # record spans versions, so it stays in the working directory.
+            return str(Path.cwd() / "decisions.sqlite")
         return str(self.artifacts_dir.resolve().parent / "decisions.sqlite")
 
     def _check_security(self) -> None:
@@ -210,8 +219,16 @@ def parse_settings(
         if args.batch_threads in (None, "")
         else _whole(args.batch_threads, "--batch-threads")
     )
+    source = str(args.artifacts)
+    tracking_uri = str(args.mlflow_tracking_uri) if args.mlflow_tracking_uri else None
+    try:
+        artifacts_dir = resolve_artifacts(source, tracking_uri=tracking_uri)
+    except ModelSourceError as error:
+        raise SettingsError(f"--artifacts {error}") from None
     return Settings(
-        artifacts_dir=Path(args.artifacts),
+        artifacts_dir=artifacts_dir,
+        model_source=source if is_registered_model(source) else None,
+        mlflow_tracking_uri=tracking_uri,
         host=args.host,
         port=_whole(args.port, "--port"),
         worker_threads=_whole(args.worker_threads, "--worker-threads"),
@@ -297,7 +314,17 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         epilog=f"Every flag can also be set by a variable {ENV_PREFIX}<FLAG_NAME>, e.g. "
         f"{ENV_PREFIX}ARTIFACTS, {ENV_PREFIX}PORT; flags win.",
     )
-    parser.add_argument("--artifacts", default=env("ARTIFACTS", None), help="artifacts directory")
+    parser.add_argument(
+        "--artifacts",
+        default=env("ARTIFACTS", None),
+        help="artifacts directory, or a registered MLflow version: models:/NAME/VERSION or "
+        "models:/NAME@ALIAS",
+    )
+    parser.add_argument(
+        "--mlflow-tracking-uri",
+        default=env("MLFLOW_TRACKING_URI", None),
+        help="MLflow registry of a models:/ --artifacts (default: MLflow's MLFLOW_TRACKING_URI)",
+    )
     parser.add_argument("--host", default=env("HOST", defaults["host"].default))
     parser.add_argument("--port", default=env("PORT", defaults["port"].default))
     parser.add_argument(

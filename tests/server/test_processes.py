@@ -169,9 +169,10 @@ def test_a_taken_port_stops_the_start_with_one_line(artifacts_dir: Path, tmp_pat
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "server", "--artifacts", str(artifacts_dir)]
+        command += ["--no-auth", "--port", str(port), "--processes", "2", "--record", "off"]
         done = subprocess.run(
-            [sys.executable, "-m", "server", "--artifacts", str(artifacts_dir), "--no-auth"]
-            + ["--port", str(port), "--processes", "2", "--record", "off"],
+            command,
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
