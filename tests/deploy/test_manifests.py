@@ -554,7 +554,7 @@ def test_every_container_requests_what_it_is_limited_to(rendered: Rendered) -> N
                     assert set(limits) == {"cpu", "memory"}
 
 
-def test_batch_threads_match_the_cpu_limit_in_whole_cores(
+def test_processes_and_batch_threads_match_the_cpu_limit_in_whole_cores(
     server: Started, server_pod: dict
 ) -> None:
     limit = cores(container(server_pod, "server")["resources"]["limits"]["cpu"])
@@ -562,7 +562,9 @@ def test_batch_threads_match_the_cpu_limit_in_whole_cores(
     settings = parse_as_flags(
         server_settings.parse_settings, server, server_settings.ENV_PREFIX, "server"
     )
-    assert settings.batch_threads == limit
+    # One server process per core of the limit, each running large batches on one core.
+    assert settings.processes == limit
+    assert settings.processes * settings.batch_threads == limit
     assert server.environ["OMP_NUM_THREADS"] == server.environ["OPENBLAS_NUM_THREADS"] == "1"
 
 
@@ -881,7 +883,9 @@ def test_compose_servers_start_with_their_settings_and_stop_after_the_drain(
     settings = parse_as_flags(
         server_settings.parse_settings, started, server_settings.ENV_PREFIX, "server"
     )
-    assert settings.batch_threads == float(service["deploy"]["resources"]["limits"]["cpus"])
+    limit = float(service["deploy"]["resources"]["limits"]["cpus"])
+    assert settings.processes == limit
+    assert settings.processes * settings.batch_threads == limit
     assert urlsplit(settings.record_db).hostname == "postgres"
     assert (
         started.environ["PGPASSWORD"]
