@@ -10,11 +10,15 @@ VENV="${BENCH_VENV:-$ROOT/.venv-bench}"
 PYTHON_BOOT="${PYTHON_BOOT:-$(command -v python3.11 || command -v python3)}"
 
 # perf_analyzer links libb64 (Debian) and the CUDA runtime (PyPI wheel below), even on CPU.
-if ! dpkg -s libb64-0d >/dev/null 2>&1; then
+# h2load (nghttp2-client) is the C load generator of `python -m benchmarks processes`.
+missing=""
+dpkg -s libb64-0d >/dev/null 2>&1 || missing="$missing libb64-0d"
+command -v h2load >/dev/null || missing="$missing nghttp2-client"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libb64-0d
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
   else
-    echo "warning: libb64-0d is missing and this is not root: perf_analyzer will be skipped" >&2
+    echo "warning:$missing missing and this is not root: perf_analyzer / h2load will be skipped" >&2
   fi
 fi
 
