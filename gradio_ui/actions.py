@@ -14,6 +14,7 @@ from gradio_ui.client import CreditScoreClient
 from gradio_ui.compare_charts import comparison_figure
 from gradio_ui.errors import InputError, Outcome, error_message, run_safely
 from gradio_ui.model_view import ModelView, model_overview
+from gradio_ui.parsing import is_ascii_digits
 from gradio_ui.search import (
     SearchQuery,
     SearchView,
@@ -35,6 +36,7 @@ from gradio_ui.sections import (
     profile_table,
 )
 from gradio_ui.settings import Language, UiSettings
+from gradio_ui.suggestions import Suggestions, suggest, suggestions_markdown
 from gradio_ui.texts import t
 from gradio_ui.views import banner_html, decision_badge, reasons_markdown
 from gradio_ui.whatif import (
@@ -70,7 +72,6 @@ __all__ = [
     "run_whatif",
     "search_clients",
     "search_request",
-    "stored_whatif",
     "term_text",
 ]
 
@@ -78,7 +79,7 @@ __all__ = [
 def parse_client_id(text: object, language: Language) -> int:
     """A client id typed or clicked by the advisor; InputError when it is not digits."""
     cleaned = str(text if text is not None else "").strip()
-    if not cleaned.isdigit():
+    if not is_ascii_digits(cleaned):
         raise InputError(t(language, "error.client_id"))
     return int(cleaned)
 
@@ -112,6 +113,8 @@ class ClientView:
     comparison: CompareView
     whatif: WhatIfDefaults
     notice: str
+    suggestions: Suggestions
+    suggestions_markdown: str
 
 
 def compare_features(
@@ -141,6 +144,7 @@ def load_client(
     waterfall, note, groups = explanation_figures(explanation, model, settings, language)
     profile = profile_table(stored, language)
     score = stored.score
+    suggestions = suggest(client, client_id, language)
     return ClientView(
         client_id=client_id,
         probability=score.default_probability,
@@ -165,12 +169,9 @@ def load_client(
         comparison=compare_features(client, client_id, features, language),
         whatif=whatif_defaults(stored.application),
         notice=t(language, "app.synthetic") if model.training_data.synthetic else "",
+        suggestions=suggestions,
+        suggestions_markdown=suggestions_markdown(suggestions, language),
     )
-
-
-def stored_whatif(client: CreditScoreClient, client_id: int, language: Language) -> WhatIfDefaults:
-    """The stored values of the what-if fields, to undo the advisor's edits."""
-    return whatif_defaults(client.get_client(client_id, language).application)
 
 
 def banner_for(message: str) -> str:

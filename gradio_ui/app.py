@@ -12,7 +12,9 @@ import gradio as gr
 import pandas as pd
 from starlette.middleware import Middleware
 
-from gradio_ui.client import CreditScoreClient
+from gradio_ui import search_events, whatif_events
+from gradio_ui.address import ADDRESS_JS
+from gradio_ui.client import CreditScoreClient, Superseded
 from gradio_ui.events import (
     CLIENT_PARTS,
     HISTORY_PARTS,
@@ -22,13 +24,16 @@ from gradio_ui.events import (
     Updates,
 )
 from gradio_ui.guard import AccessGuard
-from gradio_ui.layout import CSS, Ui, build_layout
+from gradio_ui.latest import STAMP_JS, LatestRequests, Ticket
+from gradio_ui.layout import Ui, build_layout
 from gradio_ui.letter import LetterFontMissing, find_fonts, font_places
 from gradio_ui.lockout import LoginLockout
 from gradio_ui.passwords import PasswordChecker
+from gradio_ui.search_events import FORM_PARTS
 from gradio_ui.sections import PROFILE_COLUMNS
 from gradio_ui.sessions import SessionStore
 from gradio_ui.settings import Language, UiSettings
+from gradio_ui.styles import CSS, theme
 from gradio_ui.texts import t
 
 __all__ = ["build_app", "check_credentials", "launch"]
@@ -49,13 +54,14 @@ def check_credentials(users: Sequence[tuple[str, str]]) -> Callable[[str, str], 
     return check
 
 
-def _resolve(ui: Ui, updates: Updates) -> dict[Any, Any]:
-    """{name: update} -> {component: update}; the banner shows only when it has a message."""
+def _resolve(ui: Ui, updates: Updates, outputs: Sequence[Any]) -> dict[Any, Any]:
+    """{name: update} -> {component: update}; the banner shows only when it has a message.
+    No update at all is said with gr.skip() (Gradio reads an empty dict as one value)."""
     resolved = {ui[name]: value for name, value in updates.items()}
     banner = updates.get("banner")
     if isinstance(banner, str):
         resolved[ui["banner"]] = gr.update(value=banner, visible=bool(banner))
-    return resolved
+    return resolved or {outputs[0]: gr.skip()}
 
 
 # An EventHandlers method, unbound: it runs on the handlers of the advisor who triggered it.
@@ -71,9 +77,57 @@ def _bind(
 
     # Gradio fills a positional parameter annotated gr.Request before the inputs.
     def handler(request: gr.Request, *args: Any) -> dict[Any, Any]:
-        return _resolve(ui, method(calls.for_advisor(request.username), *args))
+        return _resolve(ui, method(calls.for_advisor(request.username), *args), outputs)
 
     return handler, outputs
+
+
+def _latest_only(
+    latest: LatestRequests,
+    channel: str,
+    calls: EventHandlers,
+    request: gr.Request,
+    stamp: Any,
+    run: Callable[[EventHandlers], Updates],
+) -> Updates:
+    """`run`'s updates, or none when a newer request of the same tab and channel was made
+    before it began or while it ran: a slower answer never overwrites a newer one, and the
+    server is not called any more once the answer is not wanted."""
+    ticket = Ticket.of(request.session_hash, channel, stamp)
+    if not latest.begin(ticket):
+        return {}
+    acting = calls.for_advisor(request.username, lambda: latest.is_newest(ticket))
+    try:
+        updates = run(acting)
+    except Superseded:
+        return {}
+    return updates if latest.is_newest(ticket) else {}
+
+
+def _bind_latest(
+    ui: Ui,
+    calls: EventHandlers,
+    latest: LatestRequests,
+    channel: str,
+    names: Sequence[str],
+    method: Method,
+) -> tuple[Callable[..., dict[Any, Any]], list[Any]]:
+    """As _bind, for an event whose last input is the browser's stamp (STAMP_JS): only the
+    latest request of the channel is shown."""
+    outputs = [ui[name] for name in names]
+
+    def handler(request: gr.Request, *args: Any) -> dict[Any, Any]:
+        *inputs, stamp = args
+        run = lambda acting: method(acting, *inputs)  # noqa: E731
+        return _resolve(ui, _latest_only(latest, channel, calls, request, stamp, run), outputs)
+
+    return handler, outputs
+
+
+def _stamped(**listener: Any) -> dict[Any, Any]:
+    """The options of a stamped event: the stamp is set in the browser, and every click is
+    sent (the default "once" would drop a click made while the previous one runs)."""
+    return {"js": STAMP_JS, "trigger_mode": "multiple", "api_visibility": "private", **listener}
 
 
 # Plotly lays out a chart drawn inside a hidden tab as if it had no width; redraw the charts
@@ -87,32 +141,54 @@ _REDRAW_JS = """() => { setTimeout(() => {
 }, 80); }"""
 
 
-def _wire(ui: Ui, calls: EventHandlers) -> None:
-    lang = ui["language"]
+# On a phone the list of clients is above the file: once a file is open, bring its decision
+# into view (on a wide screen both are in view already).
+_SHOW_DECISION_JS = """() => {
+  const badge = document.querySelector('#decision-badge');
+  if (badge && window.innerWidth < 768) { badge.scrollIntoView({block: 'start'}); }
+}"""
+
+
+def _wire(ui: Ui, calls: EventHandlers, latest: LatestRequests) -> None:
+    lang, stamp = ui["language"], ui["stamp"]
     for tab in ("decision", "why", "profile", "compare", "whatif", "model"):
         ui[f"tab_{tab}"].select(None, None, None, js=_REDRAW_JS, api_visibility="private")
-    form = [
-        ui[n] for n in ("client_id", "contract_types", "income_types", "decision", "band", "order")
-    ]
+    form = [ui[n] for n in FORM_PARTS]
     search_names = ("banner", *SEARCH_PARTS)
     client_names = ("banner", *CLIENT_PARTS)
 
-    handler, outputs = _bind(ui, calls, search_names, EventHandlers.search)
+    def searching(names: Sequence[str], method: Method) -> tuple[Any, list[Any]]:
+        return _bind_latest(ui, calls, latest, "search", names, method)
+
+    handler, outputs = searching(search_names, search_events.search)
     for trigger in (ui["search"].click, ui["client_id"].submit):
-        trigger(handler, [lang, *form], outputs, api_visibility="private")
-    handler, outputs = _bind(ui, calls, (*search_names, "band"), EventHandlers.near_threshold)
-    ui["near_threshold"].click(handler, [lang, *form], outputs, api_visibility="private")
-    handler, outputs = _bind(ui, calls, search_names, EventHandlers.next_page)
-    ui["next"].click(handler, [lang, ui["search_state"]], outputs, api_visibility="private")
-    handler, outputs = _bind(ui, calls, search_names, EventHandlers.previous_page)
-    ui["previous"].click(handler, [lang, ui["search_state"]], outputs, api_visibility="private")
+        trigger(handler, [lang, *form, stamp], outputs, **_stamped())
+    handler, outputs = searching((*search_names, *FORM_PARTS), search_events.near_threshold)
+    ui["near_threshold"].click(handler, [lang, *form, stamp], outputs, **_stamped())
+    handler, outputs = searching((*search_names, *FORM_PARTS), search_events.remove_filters)
+    ui["filter_chips"].input(
+        handler, [lang, ui["filter_chips"], *form, stamp], outputs, **_stamped()
+    )
+    handler, outputs = searching(search_names, search_events.next_page)
+    ui["next"].click(handler, [lang, ui["search_state"], stamp], outputs, **_stamped())
+    handler, outputs = searching(search_names, search_events.previous_page)
+    ui["previous"].click(handler, [lang, ui["search_state"], stamp], outputs, **_stamped())
 
-    client_outputs = [ui[n] for n in client_names]
+    client_outputs = [ui[n] for n in (*client_names, "tabs")]
 
-    def on_select(language: Language, event: gr.SelectData, request: gr.Request) -> dict[Any, Any]:
-        return _resolve(ui, calls.for_advisor(request.username).select_row(language, event))
+    def on_select(
+        language: Language, stamp_text: str, event: gr.SelectData, request: gr.Request
+    ) -> dict[Any, Any]:
+        # A file opened from the list starts on its decision.
+        run = lambda acting: {  # noqa: E731
+            **acting.select_row(language, event),
+            "tabs": gr.Tabs(selected="decision"),
+        }
+        updates = _latest_only(latest, "client", calls, request, stamp_text, run)
+        return _resolve(ui, updates, client_outputs)
 
-    ui["results"].select(on_select, [lang], client_outputs, api_visibility="private")
+    opened = ui["results"].select(on_select, [lang, stamp], client_outputs, **_stamped())
+    opened.then(None, None, None, js=_SHOW_DECISION_JS, api_visibility="private")
 
     handler, outputs = _bind(ui, calls, ("profile_table",), EventHandlers.filter_profile)
     profile_inputs = [
@@ -134,28 +210,11 @@ def _wire(ui: Ui, calls: EventHandlers) -> None:
         handler, [lang, ui["current"], ui["compare_features"]], outputs, api_visibility="private"
     )
 
-    whatif_fields = [
-        ui[f"whatif_{n}"] for n in ("credit", "annuity", "goods", "income", "coborrower")
-    ]
-    handler, outputs = _bind(
-        ui, calls, ("banner", "whatif_result", "whatif_md", "whatif_chart"), EventHandlers.whatif
-    )
-    ui["whatif_run"].click(
-        handler, [lang, ui["current"], *whatif_fields], outputs, api_visibility="private"
-    )
-    reset_names = ("banner", *(n for n in CLIENT_PARTS if n.startswith("whatif_")))
-    handler, outputs = _bind(ui, calls, reset_names, EventHandlers.whatif_reset)
-    ui["whatif_reset"].click(handler, [lang, ui["current"]], outputs, api_visibility="private")
-    handler, outputs = _bind(ui, calls, ("whatif_term",), EventHandlers.term)
-    for component in whatif_fields[:2]:
-        component.change(
-            handler,
-            [lang, *whatif_fields[:2]],
-            outputs,
-            api_visibility="private",
-            show_progress="hidden",
-        )
-
+    _wire_whatif(ui, calls, latest)
+    handler, outputs = _bind(ui, calls, ("side_table",), EventHandlers.side_by_side)
+    side_inputs = [lang, ui["current"], ui["side_others"]]
+    for trigger in (ui["side_button"].click, ui["side_others"].submit):
+        trigger(handler, side_inputs, outputs, api_visibility="private")
     _wire_decisions(ui, calls)
 
     every = list(
@@ -163,12 +222,50 @@ def _wire(ui: Ui, calls: EventHandlers) -> None:
     )
     handler, outputs = _bind(ui, calls, every, EventHandlers.switch_language)
     kept = [ui[n] for n in ("final_decision", "override_reason", "history_advisors_only")]
+    whatif_kept = [ui[n] for n in ("whatif_stored", "whatif_ran", *whatif_events.FIELD_PARTS)]
     lang.change(
         handler,
-        [lang, ui["current"], ui["search_state"], *kept],
+        [lang, ui["current"], ui["search_state"], *kept, *whatif_kept],
         outputs,
         api_visibility="private",
     )
+
+
+def _wire_address(ui: Ui, calls: EventHandlers, demo: gr.Blocks) -> None:
+    """The client and language of the page's address opened at load; the address (and the
+    page's language) kept up to date."""
+    outputs = [ui[n] for n in dict.fromkeys(("language", "banner", *CLIENT_PARTS))]
+
+    def on_load(language: Language, request: gr.Request) -> dict[Any, Any]:
+        acting = calls.for_advisor(request.username)
+        updates = acting.open_from_address(language, dict(request.query_params))
+        return _resolve(ui, updates, outputs)
+
+    demo.load(on_load, [ui["language"]], outputs, api_visibility="private")
+    ui["address"].change(None, [ui["address"]], None, js=ADDRESS_JS, api_visibility="private")
+
+
+def _wire_whatif(ui: Ui, calls: EventHandlers, latest: LatestRequests) -> None:
+    """The what-if: its run (latest only), its reset, and the repayment as the terms change."""
+    lang, stamp = ui["language"], ui["stamp"]
+    fields = [ui[n] for n in whatif_events.FIELD_PARTS]
+    handler, outputs = _bind_latest(
+        ui, calls, latest, "whatif", whatif_events.RESULT_PARTS, whatif_events.run
+    )
+    ui["whatif_run"].click(handler, [lang, ui["current"], *fields, stamp], outputs, **_stamped())
+    handler, outputs = _bind(ui, calls, whatif_events.WHATIF_PARTS, whatif_events.reset)
+    ui["whatif_reset"].click(
+        handler, [lang, ui["whatif_stored"]], outputs, api_visibility="private"
+    )
+    handler, outputs = _bind(ui, calls, ("whatif_term",), whatif_events.repayment)
+    for component in fields:
+        component.change(
+            handler,
+            [lang, ui["whatif_stored"], *fields],
+            outputs,
+            api_visibility="private",
+            show_progress="hidden",
+        )
 
 
 def _wire_decisions(ui: Ui, calls: EventHandlers) -> None:
@@ -226,7 +323,9 @@ def build_app(settings: UiSettings, client: CreditScoreClient) -> gr.Blocks:
         fill_width=True,
         delete_cache=(min(3600, letters_age), letters_age),
     ) as demo:
-        ui = build_layout(language, with_logout=not settings.auth_disabled)
+        ui = build_layout(
+            language, with_logout=not settings.auth_disabled, currency=settings.currency
+        )
         ui.add("current", gr.State(None))
         ui.add("profile_rows", gr.State(pd.DataFrame(columns=[*PROFILE_COLUMNS, "missing"])))
         ui.add("search_state", gr.State(None))
@@ -234,18 +333,16 @@ def build_app(settings: UiSettings, client: CreditScoreClient) -> gr.Blocks:
         ui.add("reviewed", gr.State(None))
         ui.add("decision_draft", gr.State(None))
         ui.add("history_state", gr.State(None))
+        # The browser's time of the request, set by STAMP_JS (visually hidden, still in the page).
+        ui.add("stamp", gr.Textbox("", visible="hidden", elem_id="request-stamp"))
+        # The query of the page's address (see gradio_ui.address), set by the handlers.
+        ui.add("address", gr.Textbox("", visible="hidden", elem_id="address"))
         calls = EventHandlers(ui, client, settings)
-        _wire(ui, calls)
+        _wire(ui, calls, LatestRequests())
         handler, outputs = _bind(ui, calls, ("banner", *MODEL_PARTS), EventHandlers.model_updates)
         demo.load(handler, [ui["language"]], outputs, api_visibility="private")
+        _wire_address(ui, calls, demo)
     return demo
-
-
-def theme() -> gr.themes.Base:
-    """A sober, high-contrast theme with system fonts (no web-font download)."""
-    sans = [gr.themes.Font(name) for name in ("system-ui", "Segoe UI", "Roboto", "sans-serif")]
-    mono = [gr.themes.Font(name) for name in ("ui-monospace", "monospace")]
-    return gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=sans, font_mono=mono)
 
 
 def _login_wall(settings: UiSettings, clock: Callable[[], float]) -> list[Middleware]:

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from gradio_ui.formatting import format_percent, format_points, logit, sigmoid
+from gradio_ui.formatting import (
+    format_number,
+    format_percent,
+    format_points,
+    logit,
+    sigmoid,
+    threshold_decimals,
+)
 from gradio_ui.settings import Language
 from gradio_ui.texts import t
 
@@ -15,6 +22,7 @@ __all__ = [
     "COLORS",
     "Factor",
     "decision_gauge",
+    "gauge_top",
     "group_bars",
     "importance_bars",
     "waterfall",
@@ -86,19 +94,33 @@ def _axis_max(*probabilities: float) -> float:
     return next((edge for edge in (0.2, 0.3, 0.5, 0.75) if needed <= edge), 1.0)
 
 
+def gauge_top(threshold: float, grey_zone: float) -> float:
+    """The gauge's end: set by the threshold alone, so that every client of a model is read
+    on the same scale (a higher probability fills the gauge, its number says how high)."""
+    return _axis_max(threshold + grey_zone, threshold * 2.5)
+
+
 def decision_gauge(
     probability: float, threshold: float, grey_zone: float, language: Language
 ) -> go.Figure:
-    """A gauge of the probability of default with the threshold and its grey zone."""
-    top = _axis_max(probability, threshold + grey_zone)
+    """A gauge of the probability of default with the threshold and its grey zone, on a
+    scale fixed by the threshold."""
+    top = gauge_top(threshold, grey_zone)
     low, high = max(0.0, threshold - grey_zone), min(top, threshold + grey_zone)
+    step = 5 if top <= 0.3 else 10
+    ticks = list(range(0, round(top * 100) + 1, step))
+    decimals = threshold_decimals(probability, threshold)
     # The number is an annotation, not the indicator's own: Plotly measures the latter once, and
     # misplaces it for good when the chart is drawn in a hidden tab.
     gauge = go.Indicator(
         mode="gauge",
-        value=probability * 100,
+        value=min(probability, top) * 100,
         gauge={
-            "axis": {"range": [0, top * 100], "ticksuffix": "%"},
+            "axis": {
+                "range": [0, top * 100],
+                "tickvals": ticks,
+                "ticktext": [f"{format_number(v, language)}%" for v in ticks],
+            },
             "bar": {"color": COLORS["ink"], "thickness": 0.28},
             "steps": [
                 {"range": [0, low * 100], "color": COLORS["approve_zone"]},
@@ -115,7 +137,7 @@ def decision_gauge(
     )
     figure = go.Figure(gauge)
     figure.add_annotation(
-        text=f"<b>{format_percent(probability, language)}</b>",
+        text=f"<b>{format_percent(probability, language, decimals)}</b>",
         x=0.5,
         y=0.1,
         xref="paper",
@@ -124,13 +146,14 @@ def decision_gauge(
         font={"size": 40},
     )
     caption = (
-        f"{t(language, 'decision.threshold')} {format_percent(threshold, language)} · "
+        f"{t(language, 'decision.threshold')} {format_percent(threshold, language, decimals)} · "
         f"{t(language, 'decision.grey_zone')} {format_percent(low, language)}–"
         f"{format_percent(high, language)}"
     )
     figure.add_annotation(text=caption, x=0.5, y=-0.12, xref="paper", yref="paper", showarrow=False)
     _base_layout(figure, title=t(language, "decision.gauge_title"), height=290)
-    figure.update_layout(margin={"l": 30, "r": 30, "t": 56, "b": 40})
+    # Room on both sides for the end ticks' labels ("0%", "30%"), which Plotly draws outside.
+    figure.update_layout(margin={"l": 50, "r": 50, "t": 56, "b": 40})
     return figure
 
 

@@ -24,7 +24,7 @@ from creditscore.v1 import (
 )
 from gradio_ui.settings import ServerCredentials
 
-__all__ = ["CreditScoreClient", "ErrorKind", "FieldViolation", "ServiceError"]
+__all__ = ["CreditScoreClient", "ErrorKind", "FieldViolation", "ServiceError", "Superseded"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,10 @@ class ServiceError(Exception):
         self.detail = detail
         self.request_id = request_id
         self.violations = tuple(violations)
+
+
+class Superseded(Exception):
+    """A call not made: the advisor asked for something newer meanwhile (see `guarded`)."""
 
 
 def _violations(error: grpc.RpcError) -> tuple[FieldViolation, ...]:
@@ -140,6 +144,7 @@ class CreditScoreClient:
         self._stub = credit_score_pb2_grpc.CreditScoreServiceStub(self._channel)
         self._records = decision_record_pb2_grpc.DecisionRecordServiceStub(self._channel)
         self._explain_observer: Callable[[credit_score_pb2.ExplainResponse], None] | None = None
+        self._still_wanted: Callable[[], bool] | None = None
         self._metadata: tuple[tuple[str, str], ...] = (
             (("authorization", f"Bearer {credentials.token}"),) if credentials.token else ()
         )
@@ -166,6 +171,14 @@ class CreditScoreClient:
         observing._explain_observer = observer
         return observing
 
+    def guarded(self, still_wanted: Callable[[], bool]) -> CreditScoreClient:
+        """This client raising Superseded instead of making a call once `still_wanted()` is
+        False: an answer nobody will see is not worth the server's time. Close only the client
+        it came from."""
+        guarded = copy.copy(self)
+        guarded._still_wanted = still_wanted
+        return guarded
+
     def close(self) -> None:
         """Closes the channel."""
         self._channel.close()
@@ -177,6 +190,8 @@ class CreditScoreClient:
         self.close()
 
     def _call(self, method: Callable[..., Response], request: Any) -> Response:
+        if self._still_wanted is not None and not self._still_wanted():
+            raise Superseded
         request_id = uuid.uuid4().hex
         try:
             return method(
@@ -250,6 +265,16 @@ class CreditScoreClient:
         response = self._call(self._stub.Score, request)
         self._saw_model(response.score)
         return response
+
+    def suggest_changes(
+        self, client_id: int, language: str, max_options: int = 3
+    ) -> credit_score_pb2.SuggestChangesResponse:
+        """What would change the decision of a stored client (for a refused or borderline
+        file: up to `max_options` changes of the loan or income, each scored)."""
+        request = credit_score_pb2.SuggestChangesRequest(
+            client_id=client_id, language_code=language, max_options=max_options
+        )
+        return self._call(self._stub.SuggestChanges, request)
 
     def record_decision(
         self, request: decision_record_pb2.RecordDecisionRequest

@@ -14,9 +14,12 @@ from gradio_ui.charts import COLORS
 from gradio_ui.settings import Language
 from gradio_ui.texts import t
 
-__all__ = ["comparison_figure"]
+__all__ = ["client_category", "comparison_figure", "shown_categories"]
 
 _MAX_CATEGORIES = 8
+# Groups told apart by more than colour: the line's dash and the bars' hatching.
+_DASHES = {"similar": "dashdot", "repaid": "solid", "defaulted": "dash"}
+_PATTERNS = {"all": "", "similar": "/", "repaid": "", "defaulted": "x"}
 _ROW_HEIGHT = 250
 _SPACING = 0.08
 
@@ -56,7 +59,7 @@ def _numeric_traces(
             x=centers,
             y=_shares(dist.histogram.counts),
             mode="lines",
-            line={"color": COLORS[key], "width": 2.5, "shape": "hvh"},
+            line={"color": COLORS[key], "width": 2.5, "shape": "hvh", "dash": _DASHES[key]},
             name=t(language, f"compare.{key}"),
             legendgroup=key,
             showlegend=show_legend,
@@ -79,8 +82,8 @@ def _category_traces(
     show_legend: bool,
     categories: Categories,
 ) -> tuple[list[go.BaseTraceType], list[go.BaseTraceType]]:
-    values = [c.category for c in comparison.all_clients.category_counts][:_MAX_CATEGORIES]
-    labels = [_short(categories.label(comparison.feature, v)) for v in values]
+    values = shown_categories(comparison, categories)
+    labels = _category_labels(comparison, values, categories)
 
     # The figure overlays bars (for histograms); categories get side-by-side bars by offset.
     def bars(dist: pb.Distribution, key: str, offset: float) -> go.Bar:
@@ -90,7 +93,10 @@ def _category_traces(
             x=labels,
             y=[100.0 * counts.get(v, 0) / total if total else 0.0 for v in values],
             name=t(language, f"compare.{key}"),
-            marker_color=COLORS[key],
+            marker={
+                "color": COLORS[key],
+                "pattern": {"shape": _PATTERNS[key], "fgcolor": "#FFFFFF"},
+            },
             width=0.4,
             offset=offset,
             legendgroup=key,
@@ -109,15 +115,50 @@ def _category_traces(
     return left, right
 
 
+def client_category(comparison: pb.FeatureComparison, categories: Categories) -> str:
+    """The client's category (a value, with Kaggle's spelling); the server shows its label."""
+    return categories.value_of(comparison.feature, comparison.client_display_value)
+
+
+def shown_categories(comparison: pb.FeatureComparison, categories: Categories) -> list[str]:
+    """The categories drawn: the most frequent ones, and always the client's own (in place of
+    the last when it is not among them), so that its ▼ has a bar to stand on."""
+    values = [c.category for c in comparison.all_clients.category_counts]
+    shown = values[:_MAX_CATEGORIES]
+    own = client_category(comparison, categories)
+    if own in values and own not in shown:
+        shown[-1] = own
+    return shown
+
+
+def _category_labels(
+    comparison: pb.FeatureComparison, values: Sequence[str], categories: Categories
+) -> list[str]:
+    """Short tick labels, made unique (two long labels may shorten alike, and Plotly would draw
+    them, and a marker, on one tick)."""
+    labels: list[str] = []
+    for value in values:
+        label = _short(categories.label(comparison.feature, value))
+        while label in labels:
+            label += "\u200b"
+        labels.append(label)
+    return labels
+
+
 def _mark_client(
     figure: go.Figure, comparison: pb.FeatureComparison, row: int, categories: Categories
 ) -> None:
     # The ▼ sits on the tick of the client's category, which is labelled like the others.
-    category = categories.value_of(comparison.feature, comparison.client_display_value)
+    if comparison.kind == pb.FEATURE_KIND_CATEGORICAL:
+        values = shown_categories(comparison, categories)
+        own = client_category(comparison, categories)
+        if own not in values:
+            return
+        tick = _category_labels(comparison, values, categories)[values.index(own)]
     for col in (1, 2):
         if comparison.kind == pb.FEATURE_KIND_CATEGORICAL:
             figure.add_annotation(
-                x=_short(categories.label(comparison.feature, category)),
+                x=tick,
                 y=1.0,
                 yref="y domain",
                 text="▼",

@@ -92,6 +92,8 @@ class ReviewedModel:
     model_version: str
     refusal_reasons: tuple[str, ...]
     approval_reasons: tuple[str, ...]
+    # What would change a refusal (SuggestChanges' option texts), for the letter.
+    what_could_change: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, explanation: score_pb.ExplainResponse, client_id: int) -> ReviewedModel:
@@ -383,6 +385,7 @@ def letter_content(
         reasons=_reasons_for(model, model_outcome),
         model_version=model.model_version,
         advisor_name=advisor or "",
+        what_could_change=_changes_for(model, model_outcome),
     )
     outcome = _OUTCOMES.get(final.final_decision) if final is not None else None
     if final is None or outcome is None:
@@ -397,7 +400,13 @@ def letter_content(
         else _reasons_for(model, outcome),
         advisor_name=final.advisor_name or final.caller,
         override_reason=override_reason_label(final.override_reason, language),
+        what_could_change=_changes_for(model, outcome),
     )
+
+
+def _changes_for(model: ReviewedModel, outcome: LetterOutcome) -> tuple[str, ...]:
+    # Only a refusal tells the client what could change it.
+    return model.what_could_change if outcome is LetterOutcome.REFUSE else ()
 
 
 def _reasons_for(model: ReviewedModel, outcome: LetterOutcome) -> tuple[str, ...]:

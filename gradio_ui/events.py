@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
 from creditscore.v1 import credit_score_pb2 as pb
-from gradio_ui import actions, decisions
+from gradio_ui import actions, decisions, search_events, whatif_events
+from gradio_ui.address import address_query, read_address
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.decision_labels import final_decision_choices, override_reason_choices
 from gradio_ui.layout import Ui, choice_lists
 from gradio_ui.settings import Language, UiSettings
+from gradio_ui.side_by_side import parse_others, side_by_side_markdown
 from gradio_ui.texts import t
 from gradio_ui.views import history_html
+from gradio_ui.whatif_events import WHATIF_PARTS
+from gradio_ui.whatif_form import WhatIfDefaults, WhatIfForm
 
 __all__ = [
     "CLIENT_PARTS",
@@ -25,7 +29,6 @@ __all__ = [
     "MODEL_PARTS",
     "SEARCH_PARTS",
     "EventHandlers",
-    "SearchState",
     "Updates",
     "merge_updates",
 ]
@@ -54,6 +57,7 @@ CLIENT_PARTS = (
     "gauge",
     "decision_md",
     "decision_reasons",
+    "suggestions",
     "reasons",
     "waterfall",
     "waterfall_note",
@@ -67,18 +71,12 @@ CLIENT_PARTS = (
     "compare_groups",
     "compare_md",
     "compare_plot",
-    "whatif_credit",
-    "whatif_annuity",
-    "whatif_goods",
-    "whatif_income",
-    "whatif_coborrower",
-    "whatif_term",
-    "whatif_result",
-    "whatif_md",
-    "whatif_chart",
+    "side_table",
+    *WHATIF_PARTS,
     "placeholder",
     "notice",
     "current",
+    "address",
     "profile_rows",
     *CLIENT_AREAS,
     *DECISION_PARTS,
@@ -87,17 +85,7 @@ CLIENT_PARTS = (
 MODEL_PARTS = (
     "notice", "model_md", "model_features", "model_groups", "contract_types", "income_types"
 )  # fmt: skip
-SEARCH_PARTS = ("results", "search_status", "previous", "next", "search_state")
-
-
-@dataclass(frozen=True, slots=True)
-class SearchState:
-    """The last search: its form, the token of each page visited, the page shown."""
-
-    query: actions.SearchQuery
-    tokens: tuple[str, ...] = ("",)
-    index: int = 0
-    next_token: str = ""
+SEARCH_PARTS = ("results", "search_status", "previous", "next", "search_state", "filter_chips")
 
 
 class EventHandlers:
@@ -118,19 +106,24 @@ class EventHandlers:
         self.advisor = advisor
         self.letters = letters or decisions.LetterFiles()
 
-    def for_advisor(self, advisor: str | None) -> EventHandlers:
-        """These handlers calling the server for a logged-in advisor (None without login)."""
+    def for_advisor(
+        self, advisor: str | None, still_wanted: Callable[[], bool] | None = None
+    ) -> EventHandlers:
+        """These handlers calling the server for a logged-in advisor (None without login);
+        with `still_wanted`, calls stop (Superseded) once it says the answer is not wanted."""
+        client = self.client.as_advisor(advisor)
         return EventHandlers(
             self.ui,
-            self.client.as_advisor(advisor),
+            client.guarded(still_wanted) if still_wanted else client,
             self.settings,
             advisor=advisor,
             letters=self.letters,
         )
 
-    def _safely(
+    def safely(
         self, call: Callable[[], Any], language: Language, client_id: int | None = None
     ) -> actions.Outcome[Any]:
+        """Runs `call`; a failure becomes a banner in `language`."""
         return actions.run_safely(
             call, language=language, address=self.settings.server_address, client_id=client_id
         )
@@ -138,7 +131,7 @@ class EventHandlers:
     # --- App and model ---
 
     def model_updates(self, language: Language) -> Updates:
-        outcome = self._safely(lambda: actions.model_overview(self.client, language), language)
+        outcome = self.safely(lambda: actions.model_overview(self.client, language), language)
         view = outcome.value
         if view is None:
             return {"banner": outcome.banner}
@@ -154,77 +147,6 @@ class EventHandlers:
             "income_types": gr.update(choices=incomes),
         }
 
-    # --- Search ---
-
-    def _search_page(self, state: SearchState, language: Language) -> Updates:
-        outcome = self._safely(
-            lambda: actions.search_clients(
-                self.client,
-                self.settings,
-                state.query,
-                language,
-                page_token=state.tokens[state.index],
-                page_number=state.index + 1,
-            ),
-            language,
-        )
-        view = outcome.value
-        if view is None:
-            return {"banner": outcome.banner}
-        state = replace(state, next_token=view.next_page_token)
-        return {
-            "banner": "",
-            "results": view.table,
-            "search_status": view.status,
-            "previous": gr.update(interactive=state.index > 0),
-            "next": gr.update(interactive=bool(view.next_page_token)),
-            "search_state": state,
-        }
-
-    def search(
-        self,
-        language: Language,
-        prefix: str,
-        contracts: list[str] | None,
-        incomes: list[str] | None,
-        decision: str,
-        band: str,
-        order: str,
-    ) -> Updates:
-        query = actions.SearchQuery(
-            client_id_prefix=prefix or "",
-            contract_types=tuple(contracts or ()),
-            income_types=tuple(incomes or ()),
-            decision=decision or "any",
-            band=band or "any",
-            order=order or "client_id",
-        )
-        return self._search_page(SearchState(query), language)
-
-    def near_threshold(
-        self,
-        language: Language,
-        prefix: str,
-        contracts: list[str] | None,
-        incomes: list[str] | None,
-        decision: str,
-        _band: str,
-        order: str,
-    ) -> Updates:
-        updates = self.search(language, prefix, contracts, incomes, decision, "grey", order)
-        return {**updates, "band": "grey"}
-
-    def next_page(self, language: Language, state: SearchState | None) -> Updates:
-        if state is None or not state.next_token:
-            return {}
-        tokens = (*state.tokens[: state.index + 1], state.next_token)
-        return self._search_page(replace(state, tokens=tokens, index=state.index + 1), language)
-
-    def previous_page(self, language: Language, state: SearchState | None) -> Updates:
-        if state is None or state.index == 0:
-            return {}
-        return self._search_page(replace(state, index=state.index - 1), language)
-
     # --- One client ---
 
     def _client_updates(self, view: actions.ClientView, language: Language) -> Updates:
@@ -236,11 +158,13 @@ class EventHandlers:
             **{area: gr.update(visible=True) for area in CLIENT_AREAS},
             "notice": view.notice,
             "current": view.client_id,
+            "address": address_query(view.client_id, language),
             "badge": view.badge_html,
             "gauge": view.gauge,
             "decision_md": view.decision_markdown,
             "reasons": view.reasons_markdown,
             "decision_reasons": view.reasons_markdown,
+            "suggestions": view.suggestions_markdown,
             "waterfall": view.waterfall,
             "waterfall_note": view.waterfall_note,
             "groups": view.groups,
@@ -260,15 +184,8 @@ class EventHandlers:
             "compare_groups": view.comparison.groups_markdown,
             "compare_md": view.comparison.markdown,
             "compare_plot": view.comparison.figure,
-            "whatif_credit": view.whatif.credit,
-            "whatif_annuity": view.whatif.annuity,
-            "whatif_goods": view.whatif.goods_price,
-            "whatif_income": view.whatif.income,
-            "whatif_coborrower": 0,
-            "whatif_term": actions.term_text(view.whatif.credit, view.whatif.annuity, language),
-            "whatif_result": "",
-            "whatif_md": "",
-            "whatif_chart": gr.update(value=None, visible=False),
+            "side_table": "",
+            **whatif_events.form_updates(view.whatif, language),
         }
 
     def open_client(
@@ -280,26 +197,46 @@ class EventHandlers:
     ) -> Updates:
         """Shows a client; the decision panel starts empty unless `form` (the advisor's input,
         kept across a language switch) is given."""
-        outcome = self._safely(lambda: actions.parse_client_id(raw_id, language), language)
+        outcome = self.safely(lambda: actions.parse_client_id(raw_id, language), language)
         if outcome.value is None:
             return {"banner": outcome.banner}
         client_id = outcome.value
         # The decision is recorded against the very Explain the screen shows.
         explained: list[pb.ExplainResponse] = []
         client = self.client.observing_explains(explained.append)
-        loaded = self._safely(
+        loaded = self.safely(
             lambda: actions.load_client(client, self.settings, client_id, language),
             language,
             client_id,
         )
         if loaded.value is None:
-            return {"banner": loaded.banner}
+            # No error above another client's file: the file shown goes with the error.
+            return {
+                "banner": loaded.banner,
+                "placeholder": gr.update(visible=True),
+                **{area: gr.update(visible=False) for area in CLIENT_AREAS},
+                "current": None,
+                "reviewed": None,
+                "address": address_query(None, language),
+            }
         reviewed = decisions.ReviewedModel.of(explained[-1], client_id)
+        # The letter says what could change a refusal, as the screen does.
+        reviewed = replace(reviewed, what_could_change=loaded.value.suggestions.texts)
         return {
             **self._client_updates(loaded.value, language),
             **self._panel_updates(reviewed, form, language),
             **self._screen_updates(reviewed, advisors_only, language),
         }
+
+    def open_from_address(self, language: Language, params: Mapping[str, str]) -> Updates:
+        """The client and language the page's address names (a reload, a shared link)."""
+        wanted = read_address(params)
+        if wanted.language is not None and wanted.language != language:
+            # The language's change event then shows everything, the client too, in it.
+            return {"language": wanted.language, "current": wanted.client_id}
+        if wanted.client_id is None:
+            return {"address": address_query(None, language)}
+        return self.open_client(language, wanted.client_id)
 
     # --- Final decision, history, letter ---
 
@@ -399,7 +336,7 @@ class EventHandlers:
     ) -> Updates:
         """Records the advisor's decision; the history and the letter then show it."""
         form = decisions.DecisionForm(decision, reason, note or "")
-        outcome = self._safely(
+        outcome = self.safely(
             lambda: decisions.save_decision(
                 self.client,
                 reviewed,
@@ -477,7 +414,7 @@ class EventHandlers:
     ) -> Updates:
         if client_id is None:
             return {"banner": actions.banner_for(t(language, "error.no_client"))}
-        outcome = self._safely(
+        outcome = self.safely(
             lambda: actions.compare_features(self.client, client_id, features or [], language),
             language,
             client_id,
@@ -491,60 +428,17 @@ class EventHandlers:
             "compare_plot": outcome.value.figure,
         }
 
-    # --- What-if ---
-
-    def whatif(
-        self,
-        language: Language,
-        client_id: int | None,
-        credit: float | None,
-        annuity: float | None,
-        goods: float | None,
-        income: float | None,
-        coborrower: float | None,
-    ) -> Updates:
+    def side_by_side(self, language: Language, client_id: int | None, text: str | None) -> Updates:
+        """The open client beside one or two others; a problem is said in the table's place."""
         if client_id is None:
-            return {"banner": actions.banner_for(t(language, "error.no_client"))}
-        inputs = actions.WhatIfInputs(credit, annuity, goods, income, coborrower)
-        outcome = self._safely(
-            lambda: actions.run_whatif(self.client, self.settings, client_id, inputs, language),
+            return {"side_table": actions.banner_for(t(language, "error.no_client"))}
+        outcome = self.safely(
+            lambda: side_by_side_markdown(
+                self.client, client_id, parse_others(text, client_id, language), language
+            ),
             language,
-            client_id,
         )
-        if outcome.value is None:
-            return {"banner": outcome.banner}
-        view = outcome.value
-        return {
-            "banner": "",
-            "whatif_result": view.result_html,
-            "whatif_md": view.markdown,
-            "whatif_chart": gr.update(value=view.chart, visible=True),
-        }
-
-    def whatif_reset(self, language: Language, client_id: int | None) -> Updates:
-        if client_id is None:
-            return {}
-        outcome = self._safely(
-            lambda: actions.stored_whatif(self.client, client_id, language), language, client_id
-        )
-        if outcome.value is None:
-            return {"banner": outcome.banner}
-        d = outcome.value
-        return {
-            "banner": "",
-            "whatif_credit": d.credit,
-            "whatif_annuity": d.annuity,
-            "whatif_goods": d.goods_price,
-            "whatif_income": d.income,
-            "whatif_coborrower": 0,
-            "whatif_term": actions.term_text(d.credit, d.annuity, language),
-            "whatif_result": "",
-            "whatif_md": "",
-            "whatif_chart": gr.update(value=None, visible=False),
-        }
-
-    def term(self, language: Language, credit: float | None, annuity: float | None) -> Updates:
-        return {"whatif_term": actions.term_text(credit, annuity, language)}
+        return {"side_table": outcome.value if outcome.value is not None else outcome.banner}
 
     # --- Language ---
 
@@ -552,11 +446,16 @@ class EventHandlers:
         self,
         language: Language,
         client_id: int | None,
-        state: SearchState | None,
+        state: search_events.SearchState | None,
         decision: str | None = None,
         reason: str | None = None,
         advisors_only: bool = False,
+        whatif_stored: WhatIfDefaults | None = None,
+        whatif_ran: WhatIfForm | None = None,
+        *whatif_texts: str | None,
     ) -> Updates:
+        """Every text in `language`; the search, the client, the half-filled decision and the
+        what-if in progress are kept."""
         choices = choice_lists(language)
         updates: Updates = {
             name: {"__type__": "update", **props}
@@ -566,13 +465,20 @@ class EventHandlers:
             updates[name] = merge_updates(updates[name], gr.update(choices=choices[name]))
         parts = [self.model_updates(language)]
         if state is not None:
-            parts.append(self._search_page(state, language))
+            parts.append(search_events.search_page(self, state, language))
         else:
             parts.append({"results": actions.empty_results(language)})
+        parts.append({"address": address_query(client_id, language)})
         if client_id is not None:
             # The advisor's half-filled decision survives the switch (the note is not touched).
             form = decisions.DecisionForm(decision, reason)
             parts.append(self.open_client(language, client_id, form, bool(advisors_only)))
+            if whatif_texts:
+                parts.append(
+                    whatif_events.kept_updates(
+                        self, language, client_id, whatif_stored, whatif_texts, whatif_ran
+                    )
+                )
         for part in parts:
             for name, update in part.items():
                 updates[name] = merge_updates(updates.get(name), update)

@@ -8,12 +8,14 @@ from gradio_ui.settings import Language
 
 __all__ = [
     "format_amount",
+    "format_amount_input",
     "format_number",
     "format_percent",
     "format_points",
     "format_years",
     "logit",
     "sigmoid",
+    "threshold_decimals",
 ]
 
 # French groups thousands with a narrow no-break space and puts a no-break space before "%".
@@ -34,16 +36,36 @@ def format_amount(value: float, language: Language) -> str:
     return format_number(value, language, 0)
 
 
+def format_amount_input(value: float | None, language: Language) -> str:
+    """An amount as the what-if form shows it: grouped, with its decimals (up to 2) only when
+    it has some, so that 409232.5 reads "409,232.5" and not a rounded 409,233."""
+    if value is None:
+        return ""
+    decimals = next((d for d in (0, 1, 2) if round(value, d) == value), 2)
+    return format_number(value, language, decimals)
+
+
 def format_percent(probability: float, language: Language, decimals: int = 1) -> str:
     """0.1234 -> "12.3%" (en) or "12,3 %" (fr)."""
     number = format_number(probability * 100, language, decimals)
     return f"{number}{_NBSP}%" if language == "fr" else f"{number}%"
 
 
-def format_points(points: float, language: Language, *, signed: bool = True) -> str:
+def threshold_decimals(probability: float, threshold: float, least: int = 1) -> int:
+    """Decimals of a percentage enough to tell `probability` from `threshold` (up to 3): near
+    the threshold "9.7% vs 9.7%" says nothing; "9.74% vs 9.71%" says which side it is on."""
+    for decimals in range(least, 4):
+        if round(probability * 100, decimals) != round(threshold * 100, decimals):
+            return decimals
+    return 3
+
+
+def format_points(
+    points: float, language: Language, *, signed: bool = True, decimals: int = 1
+) -> str:
     """A difference of probabilities in percentage points: "+2.3 pts" / "+2,3 pts"."""
     sign = "" if not signed else ("+" if points > 0 else ("−" if points < 0 else ""))
-    number = format_number(abs(points), language, 1)
+    number = format_number(abs(points), language, decimals)
     return f"{sign}{number}{_NBSP}pts"
 
 

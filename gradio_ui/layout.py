@@ -3,79 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
 
 import gradio as gr
 import pandas as pd
 
+from gradio_ui.components import Ui
 from gradio_ui.decision_labels import final_decision_choices, override_reason_choices
 from gradio_ui.decisions import NOTE_MAX_CHARS
-from gradio_ui.search import BANDS, empty_results
+from gradio_ui.search import BANDS, ORDERS, empty_results
 from gradio_ui.settings import Language
 from gradio_ui.texts import t
+from gradio_ui.whatif_layout import whatif_tab
 
 __all__ = ["Ui", "build_layout", "choice_lists"]
-
-CSS = """
-.cs-header h1 { margin-bottom: 0; }
-.cs-banner { background: #FEF3F2; border: 1px solid #B42318; color: #7A271A; padding: 10px 14px;
-  border-radius: 8px; font-weight: 600; }
-.cs-decision { border-radius: 12px; padding: 14px 18px; border: 2px solid; min-width: 220px; }
-.cs-approve { background: #ECFDF3; border-color: #067647; color: #054F31; }
-.cs-refuse { background: #FEF3F2; border-color: #B42318; color: #7A271A; }
-.cs-caption { font-size: 0.9rem; font-weight: 600; opacity: 0.85; }
-.cs-badge { font-size: 1.9rem; font-weight: 800; letter-spacing: 0.04em; }
-.cs-probability { font-size: 1.2rem; font-weight: 600; }
-.cs-review { margin-top: 8px; background: #FFFAEB; border: 1px solid #B54708; color: #7A2E0E;
-  padding: 6px 10px; border-radius: 8px; font-weight: 600; }
-.cs-compare-cards { display: flex; gap: 16px; flex-wrap: wrap; }
-.cs-compare-cards .cs-decision { flex: 1; }
-.cs-notice p { display: inline-block; background: #FFFAEB; border: 1px solid #FEC84B;
-  color: #7A2E0E; padding: 4px 10px; border-radius: 999px; font-size: 0.9rem; margin: 0; }
-.cs-language .wrap { flex-direction: row !important; flex-wrap: nowrap; }
-.cs-record-ok { background: #ECFDF3; border: 1px solid #067647; color: #054F31; padding: 8px 12px;
-  border-radius: 8px; font-weight: 600; }
-.cs-record-error { background: #FEF3F2; border: 1px solid #B42318; color: #7A271A;
-  padding: 8px 12px; border-radius: 8px; }
-.cs-record-error ul { margin: 4px 0 0 18px; }
-.cs-history { list-style: none; padding: 0; margin: 0; }
-.cs-entry { border: 1px solid #CBD5E1; border-left-width: 6px; border-radius: 8px;
-  padding: 8px 12px; margin-bottom: 8px; overflow-wrap: anywhere; }
-.cs-entry-advisor { border-left-color: #1D4ED8; }
-.cs-entry-model { border-left-color: #94A3B8; }
-.cs-entry-flag { color: #B54708; font-weight: 700; }
-"""
-
-
-@dataclass(slots=True)
-class Ui:
-    """References to the components, and the texts to re-translate on a language switch."""
-
-    components: dict[str, Any] = field(default_factory=dict)
-    # (component name, property, text key, template) for labels, button values, Markdown and
-    # tab labels; the template dresses the text, e.g. "### {}" for a heading.
-    texts: list[tuple[str, str, str, str]] = field(default_factory=list)
-
-    def __getitem__(self, name: str) -> Any:
-        return self.components[name]
-
-    def add(self, name: str, component: Any, template: str = "{}", **keys: str) -> Any:
-        """Registers a component and the text key of each translated property."""
-        self.components[name] = component
-        self.texts.extend((name, prop, key, template) for prop, key in keys.items())
-        return component
-
-    def relabel(self, name: str, prop: str, key: str, template: str = "{}") -> None:
-        """Registers one more translated property of a component, with its own template."""
-        self.texts.append((name, prop, key, template))
-
-    def relabel_props(self, language: Language) -> dict[str, dict[str, str]]:
-        """The translated properties of each registered component, in `language`."""
-        props: dict[str, dict[str, str]] = {}
-        for name, prop, key, template in self.texts:
-            props.setdefault(name, {})[prop] = template.format(t(language, key))
-        return props
 
 
 def choice_lists(language: Language) -> dict[str, list[tuple[str, str]]]:
@@ -87,7 +28,7 @@ def choice_lists(language: Language) -> dict[str, list[tuple[str, str]]]:
             (t(language, "decision.refuse"), "refuse"),
         ],
         "band": [(t(language, f"band.{b}"), b) for b in BANDS],
-        "order": [(t(language, f"order.{o}"), o) for o in ("client_id", "risk_desc", "risk_asc")],
+        "order": [(t(language, f"order.{o}"), o) for o in ORDERS],
     }
 
 
@@ -124,7 +65,12 @@ def _search_panel(ui: Ui, language: Language) -> None:
         )
         ui.add(
             "decision",
-            gr.Radio(choices["decision"], value="any", label=t(language, "search.decision")),
+            gr.Radio(
+                choices["decision"],
+                value="any",
+                label=t(language, "search.decision"),
+                elem_id="search-decision",
+            ),
             label="search.decision",
         )
         ui.add(
@@ -150,6 +96,20 @@ def _search_panel(ui: Ui, language: Language) -> None:
             ),
             value="search.near_threshold",
         )
+    # The filters that apply, always in view (the form's accordion may be closed): unticking a
+    # chip removes its filter and searches again.
+    ui.add(
+        "filter_chips",
+        gr.CheckboxGroup(
+            choices=[],
+            value=[],
+            label=t(language, "search.active_filters"),
+            visible=False,
+            elem_id="filter-chips",
+            elem_classes="cs-chips",
+        ),
+        label="search.active_filters",
+    )
     ui.add(
         "results",
         gr.Dataframe(
@@ -161,7 +121,7 @@ def _search_panel(ui: Ui, language: Language) -> None:
         ),
         label="search.results",
     )
-    ui.add("search_status", gr.Markdown(""))
+    ui.add("search_status", gr.Markdown("", elem_id="search-status"))
     with gr.Row():
         ui.add(
             "previous",
@@ -179,6 +139,7 @@ def _decision_tab(ui: Ui, language: Language) -> None:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
             ui.add("badge", gr.HTML("", elem_id="decision-badge"))
+            ui.add("suggestions", gr.Markdown("", elem_id="suggestions"))
             ui.add("decision_md", gr.Markdown("", elem_id="decision-text"))
         with gr.Column(scale=1, min_width=320):
             ui.add("gauge", gr.Plot(show_label=False, elem_id="gauge"))
@@ -312,6 +273,7 @@ def _compare_tab(ui: Ui, language: Language) -> None:
                 multiselect=True,
                 max_choices=6,
                 label=t(language, "compare.features"),
+                elem_id="compare-features",
                 info=t(language, "compare.features_info"),
                 scale=4,
             ),
@@ -320,63 +282,30 @@ def _compare_tab(ui: Ui, language: Language) -> None:
         )
         ui.add(
             "compare",
-            gr.Button(t(language, "compare.button"), variant="primary", scale=1),
+            gr.Button(
+                t(language, "compare.button"), variant="primary", scale=1, elem_id="compare-button"
+            ),
             value="compare.button",
         )
     ui.add("compare_groups", gr.Markdown("", elem_id="compare-groups"))
     ui.add("compare_plot", gr.Plot(show_label=False, elem_id="compare-plot"))
     ui.add("compare_md", gr.Markdown("", elem_id="compare-text"))
-
-
-def _whatif_tab(ui: Ui, language: Language) -> None:
-    ui.add("whatif_intro", gr.Markdown(t(language, "whatif.intro")), value="whatif.intro")
-    with gr.Row():
-        for name, key in (
-            ("credit", "whatif.credit"),
-            ("annuity", "whatif.annuity"),
-            ("goods", "whatif.goods"),
-        ):
-            ui.add(
-                f"whatif_{name}",
-                gr.Number(label=t(language, key), minimum=0, precision=0, elem_id=f"whatif-{name}"),
-                label=key,
-            )
-    with gr.Row():
+    title = gr.Markdown(f"### {t(language, 'side.title')}")
+    ui.add("side_title", title, "### {}", value="side.title")
+    with gr.Row(equal_height=False):
         ui.add(
-            "whatif_income",
-            gr.Number(
-                label=t(language, "whatif.income"), minimum=0, precision=0, elem_id="whatif-income"
+            "side_others",
+            gr.Textbox(
+                label=t(language, "side.others"), max_lines=1, scale=4, elem_id="side-others"
             ),
-            label="whatif.income",
+            label="side.others",
         )
         ui.add(
-            "whatif_coborrower",
-            gr.Number(
-                label=t(language, "whatif.coborrower"),
-                value=0,
-                minimum=0,
-                precision=0,
-                info=t(language, "whatif.coborrower_info"),
-                elem_id="whatif-coborrower",
-            ),
-            label="whatif.coborrower",
-            info="whatif.coborrower_info",
+            "side_button",
+            gr.Button(t(language, "side.button"), scale=1, elem_id="side-button"),
+            value="side.button",
         )
-    ui.add("whatif_term", gr.Markdown(""))
-    with gr.Row():
-        ui.add(
-            "whatif_run",
-            gr.Button(t(language, "whatif.button"), variant="primary", elem_id="whatif-run"),
-            value="whatif.button",
-        )
-        ui.add(
-            "whatif_reset",
-            gr.Button(t(language, "whatif.reset"), variant="secondary"),
-            value="whatif.reset",
-        )
-    ui.add("whatif_result", gr.HTML("", elem_id="whatif-result"))
-    ui.add("whatif_md", gr.Markdown(""))
-    ui.add("whatif_chart", gr.Plot(show_label=False, elem_id="whatif-chart", visible=False))
+    ui.add("side_table", gr.Markdown("", elem_id="side-table"))
 
 
 def _model_tab(ui: Ui) -> None:
@@ -385,16 +314,18 @@ def _model_tab(ui: Ui) -> None:
     ui.add("model_groups", gr.Plot(show_label=False, elem_id="model-groups"))
 
 
-_CLIENT_TABS: tuple[tuple[str, Callable[[Ui, Language], None]], ...] = (
-    ("decision", _decision_tab),
-    ("why", _why_tab),
-    ("profile", _profile_tab),
-    ("compare", _compare_tab),
-    ("whatif", _whatif_tab),
-)
+def _client_tabs(currency: str) -> tuple[tuple[str, Callable[[Ui, Language], None]], ...]:
+    """Each client tab's id and builder."""
+    return (
+        ("decision", _decision_tab),
+        ("why", _why_tab),
+        ("profile", _profile_tab),
+        ("compare", _compare_tab),
+        ("whatif", partial(whatif_tab, currency=currency)),
+    )
 
 
-def build_layout(language: Language, *, with_logout: bool) -> Ui:
+def build_layout(language: Language, *, with_logout: bool, currency: str = "") -> Ui:
     """Creates every component inside the current gr.Blocks; returns their references."""
     ui = Ui()
     with gr.Row(elem_classes="cs-header", equal_height=False):
@@ -431,8 +362,8 @@ def build_layout(language: Language, *, with_logout: bool) -> Ui:
                 "_{}_",
                 value="app.no_client",
             )
-            with gr.Tabs(elem_id="tabs"):
-                for tab, build in _CLIENT_TABS:
+            with ui.add("tabs", gr.Tabs(elem_id="tabs")):
+                for tab, build in _client_tabs(currency):
                     tab_label = t(language, f"tab.{tab}")
                     # Hidden until a client is open, so no empty chart frames show.
                     with (

@@ -78,8 +78,8 @@ class LetterContent:
     # An override's reason (the contract's label); "" when none. The advisor's note stays in
     # the record: it is written for colleagues and auditors, not for the client.
     override_reason: str = ""
-    # Hook for "what could change the decision" (counterfactuals, a later issue): the section
-    # is printed only when this holds sentences. Nothing fills it yet.
+    # What could change a refusal: the SuggestChanges options shown in the app (the server's
+    # sentences); the section is printed only when there are some.
     what_could_change: tuple[str, ...] = ()
 
 

@@ -11,13 +11,21 @@ from creditscore.v1 import credit_score_pb2 as pb
 from gradio_ui.categories import Categories
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.errors import InputError
-from gradio_ui.formatting import format_amount, format_number, format_percent, format_points
+from gradio_ui.formatting import (
+    format_amount,
+    format_number,
+    format_percent,
+    format_points,
+    threshold_decimals,
+)
+from gradio_ui.parsing import is_ascii_digits
 from gradio_ui.settings import Language, UiSettings
 from gradio_ui.texts import t
 from gradio_ui.views import in_grey_zone
 
 __all__ = [
     "BANDS",
+    "ORDERS",
     "SearchQuery",
     "SearchView",
     "empty_results",
@@ -59,7 +67,10 @@ _ORDERS = {
     "client_id": "",
     "risk_desc": "default_probability desc",
     "risk_asc": "default_probability",
+    # The review queue: closest to the threshold first.
+    "threshold_distance": "threshold_distance",
 }
+ORDERS = tuple(_ORDERS)
 BANDS = ("any", "grey", "below", "above", "low", "high")
 # The Kaggle columns of ClientSummary.contract_type and .income_type.
 _CONTRACT_TYPE = "NAME_CONTRACT_TYPE"
@@ -124,7 +135,11 @@ def results_table(
     rows = [
         [
             str(c.client_id),
-            format_percent(c.default_probability, language),
+            format_percent(
+                c.default_probability,
+                language,
+                threshold_decimals(c.default_probability, threshold),
+            ),
             _decision_cell(c, threshold, grey_zone, language),
             categories.label(_INCOME_TYPE, c.income_type),
             format_amount(c.credit_amount, language),
@@ -152,7 +167,7 @@ def search_clients(
 ) -> SearchView:
     """One page of clients matching the form, fetched from the server (never the whole book)."""
     prefix = query.client_id_prefix.strip()
-    if prefix and not prefix.isdigit():
+    if prefix and not is_ascii_digits(prefix):
         raise InputError(t(language, "error.client_id"))
     model = client.model_info(language)
     threshold = model.threshold

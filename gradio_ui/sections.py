@@ -8,7 +8,13 @@ import plotly.graph_objects as go
 from creditscore.v1 import credit_score_pb2 as pb
 from gradio_ui import charts
 from gradio_ui.categories import Categories
-from gradio_ui.formatting import format_number, format_percent, format_points, sigmoid
+from gradio_ui.formatting import (
+    format_number,
+    format_percent,
+    format_points,
+    sigmoid,
+    threshold_decimals,
+)
 from gradio_ui.settings import Language, UiSettings
 from gradio_ui.texts import t
 from gradio_ui.views import in_grey_zone
@@ -36,6 +42,11 @@ def _date(model: pb.GetModelInfoResponse, language: Language) -> str:
     return moment.strftime("%d/%m/%Y" if language == "fr" else "%Y-%m-%d")
 
 
+def _gap_decimals(gap_points: float) -> int:
+    # "0.0 pts above" reads as "on the threshold": enough decimals for a gap that is not zero.
+    return next((d for d in (1, 2, 3) if round(abs(gap_points), d) != 0), 3)
+
+
 def decision_markdown(
     score: pb.ScoreResult,
     model: pb.GetModelInfoResponse,
@@ -49,13 +60,16 @@ def decision_markdown(
     grey = in_grey_zone(score.default_probability, score.threshold, settings.grey_zone_points / 100)
     costs = model.costs
     ratio = costs.false_negative / costs.false_positive if costs.false_positive else 0.0
+    decimals = threshold_decimals(score.default_probability, score.threshold)
     parts = [
         t(
             language,
             "decision.summary",
-            probability=format_percent(score.default_probability, language),
-            threshold=format_percent(score.threshold, language),
-            gap=format_points(abs(gap_points), language, signed=False),
+            probability=format_percent(score.default_probability, language, decimals),
+            threshold=format_percent(score.threshold, language, decimals),
+            gap=format_points(
+                abs(gap_points), language, signed=False, decimals=_gap_decimals(gap_points)
+            ),
             side=t(language, side),
         ),
         t(language, "decision.grey" if grey else "decision.clear", points=points),
@@ -127,19 +141,30 @@ def explanation_figures(
     return waterfall, note, groups
 
 
+def _not_applicable(response: pb.GetClientResponse) -> set[str]:
+    """Profile fields without a value because the question does not arise for this client
+    (no car: no car age), which is not a missing answer."""
+    application = response.application
+    names = set()
+    if application.HasField("flag_own_car") and application.flag_own_car == "N":
+        names.add("own_car_age")
+    return names
+
+
 def profile_table(response: pb.GetClientResponse, language: Language) -> pd.DataFrame:
     """The client's profile, one fact per row; a missing value is flagged in the value itself
-    (the `missing` column is for filtering, not shown)."""
+    (the `missing` column is for filtering, not shown), a value that does not apply is said so
+    and not counted as missing."""
     flag = t(language, "profile.missing")
-    rows = [
-        (
-            f.group,
-            f.label,
-            f"{flag} ({f.display_value})" if f.is_missing else f.display_value,
-            f.is_missing,
-        )
-        for f in response.fields
-    ]
+    not_applicable = _not_applicable(response)
+    rows = []
+    for f in response.fields:
+        if f.is_missing and f.name in not_applicable:
+            rows.append((f.group, f.label, t(language, f"profile.not_applicable.{f.name}"), False))
+        elif f.is_missing:
+            rows.append((f.group, f.label, f"{flag} ({f.display_value})", True))
+        else:
+            rows.append((f.group, f.label, f.display_value, False))
     return pd.DataFrame(rows, columns=[*PROFILE_COLUMNS, "missing"])
 
 

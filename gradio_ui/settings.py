@@ -122,6 +122,9 @@ class UiSettings:
     page_size: int = 20
     # Bars of the contribution waterfall before "other factors".
     waterfall_features: int = 10
+    # The currency of the amounts, e.g. "EUR", as the advisors know it; "" when unknown (the
+    # Kaggle data names none: the app then says so once instead of inventing one).
+    currency: str = ""
 
     def __post_init__(self) -> None:
         if not self.server_address or ":" not in self.server_address:
@@ -141,6 +144,12 @@ class UiSettings:
         if not 1 <= self.waterfall_features <= 40:
             raise SettingsError(
                 f"--waterfall-features must be in 1..40, got {self.waterfall_features}"
+            )
+        if self.currency and not (
+            len(self.currency) <= 12 and self.currency.replace(" ", "").isalpha()
+        ):
+            raise SettingsError(
+                f"--currency must be a short name such as EUR, got {self.currency!r}"
             )
         if not self.users and not self.auth_disabled:
             raise SettingsError(
@@ -297,6 +306,11 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         help="files within this many points of the threshold go to human review",
     )
     parser.add_argument("--deadline-seconds", type=float, default=env("DEADLINE_SECONDS", "10"))
+    parser.add_argument(
+        "--currency",
+        default=env("CURRENCY", ""),
+        help="currency of the amounts shown, e.g. EUR (the data names none)",
+    )
     return parser
 
 
@@ -328,4 +342,5 @@ def parse_settings(
         language=args.language,
         grey_zone_points=args.grey_zone_points,
         deadline_seconds=args.deadline_seconds,
+        currency=args.currency.strip(),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gradio_ui import texts_review
 from gradio_ui.settings import Language
 
 __all__ = ["t"]
@@ -19,7 +20,6 @@ _EN: dict[str, str] = {
         "Too many failed logins: logging in is locked for {minutes} min, even with the right "
         "password. Try again later, or ask your administrator."
     ),
-    "app.no_client": "Open a client from the list on the left to see the decision and why.",
     "app.synthetic": (
         "Demonstration model trained on synthetic data: figures do not describe real clients."
     ),
@@ -34,7 +34,6 @@ _EN: dict[str, str] = {
     "search.band": "Probability of default",
     "search.order": "Order",
     "search.button": "Search",
-    "search.near_threshold": "Files near the threshold",
     "search.results": "Clients (click a row to open the file)",
     "search.page": "Page {page} of {pages} · {total} clients",
     "search.empty": "No client matches these filters.",
@@ -110,14 +109,14 @@ _EN: dict[str, str] = {
     "why.other": "Other factors ({count})",
     "why.axis": "Probability of default (scale of the model)",
     "why.note": (
-        "How to read it: the model adds up its factors on its own scale (log-odds), starting "
+        "How to read it: the model adds up its factors on its own scale, starting "
         "from the average client ({base}). Each bar is one factor: orange raises the risk, blue "
         "lowers it; all factors together end at this client's probability, **{final}**. The axis "
         "is labelled in probability, so it is not evenly spaced. The point changes on the bars "
         "are read in the order shown."
     ),
     "why.groups_title": "Contributions by theme",
-    "why.groups_axis": "← lowers the risk · raises the risk →   (model's scale, log-odds)",
+    "why.groups_axis": "← lowers the risk · raises the risk →   (model's scale)",
     "why.raises": "raises the risk",
     "why.lowers": "lowers the risk",
     "why.pts": "pts",
@@ -162,12 +161,6 @@ _EN: dict[str, str] = {
     ),
     "compare.empty": "Pick at least one characteristic.",
     # What-if
-    "whatif.intro": (
-        "Change what the client can act on and re-score the file with the server. The credit "
-        "history stays as stored; nothing is saved."
-    ),
-    "whatif.credit": "Loan amount",
-    "whatif.annuity": "Annuity (regular repayment)",
     "whatif.goods": "Price of the goods financed",
     "whatif.income": "Declared income",
     "whatif.coborrower": "Co-borrower's income",
@@ -357,7 +350,6 @@ _EN: dict[str, str] = {
     ),
     "error.timeout": "The scoring server did not answer in time. Try again in a moment.",
     "error.not_found": "Client {client_id} was not found.",
-    "error.invalid": "The server refused the request: {detail}",
     "error.internal": (
         "The scoring server hit an unexpected error (reference {reference}). Try again; if it "
         "persists, give the reference to support."
@@ -366,7 +358,6 @@ _EN: dict[str, str] = {
         "Something went wrong in the app (reference {reference}). Try again; if it persists, "
         "give the reference to support."
     ),
-    "error.client_id": "Enter a client number (digits only).",
     "error.no_client": "Open a client first.",
     "error.title": "Problem",
 }
@@ -383,9 +374,6 @@ _FR: dict[str, str] = {
         "Trop d'échecs de connexion : la connexion est bloquée pendant {minutes} min, même avec "
         "le bon mot de passe. Réessayez plus tard ou contactez votre administrateur."
     ),
-    "app.no_client": (
-        "Ouvrez un client dans la liste de gauche pour voir la décision et ses raisons."
-    ),
     "app.synthetic": (
         "Modèle de démonstration entraîné sur des données synthétiques : les chiffres ne "
         "décrivent pas de vrais clients."
@@ -400,7 +388,6 @@ _FR: dict[str, str] = {
     "search.band": "Probabilité de défaut",
     "search.order": "Tri",
     "search.button": "Rechercher",
-    "search.near_threshold": "Dossiers proches du seuil",
     "search.results": "Clients (cliquez sur une ligne pour ouvrir le dossier)",
     "search.page": "Page {page} sur {pages} · {total} clients",
     "search.empty": "Aucun client ne correspond à ces filtres.",
@@ -472,14 +459,14 @@ _FR: dict[str, str] = {
     "why.other": "Autres facteurs ({count})",
     "why.axis": "Probabilité de défaut (échelle du modèle)",
     "why.note": (
-        "Comment lire : le modèle additionne ses facteurs sur sa propre échelle (log-odds), en "
+        "Comment lire : le modèle additionne ses facteurs sur sa propre échelle, en "
         "partant du client moyen ({base}). Chaque barre est un facteur : orange augmente le "
         "risque, bleu le diminue ; tous les facteurs ensemble aboutissent à la probabilité de ce "
         "client, **{final}**. L'axe est gradué en probabilité, il n'est donc pas régulier. Les "
         "variations en points se lisent dans l'ordre affiché."
     ),
     "why.groups_title": "Contributions par thème",
-    "why.groups_axis": "← diminue le risque · augmente le risque →   (échelle du modèle, log-odds)",
+    "why.groups_axis": "← diminue le risque · augmente le risque →   (échelle du modèle)",
     "why.raises": "augmente le risque",
     "why.lowers": "diminue le risque",
     "why.pts": "pts",
@@ -522,12 +509,6 @@ _FR: dict[str, str] = {
         "client."
     ),
     "compare.empty": "Choisissez au moins une caractéristique.",
-    "whatif.intro": (
-        "Modifiez ce sur quoi le client peut agir et recalculez le score avec le serveur. "
-        "L'historique de crédit reste celui enregistré ; rien n'est sauvegardé."
-    ),
-    "whatif.credit": "Montant du prêt",
-    "whatif.annuity": "Échéance (remboursement régulier)",
     "whatif.goods": "Prix du bien financé",
     "whatif.income": "Revenu déclaré",
     "whatif.coborrower": "Revenu du co-emprunteur",
@@ -722,7 +703,6 @@ _FR: dict[str, str] = {
     ),
     "error.timeout": "Le serveur de score n'a pas répondu à temps. Réessayez dans un instant.",
     "error.not_found": "Le client {client_id} est introuvable.",
-    "error.invalid": "Le serveur a refusé la demande : {detail}",
     "error.internal": (
         "Erreur inattendue du serveur de score (référence {reference}). Réessayez ; si cela "
         "persiste, transmettez la référence au support."
@@ -731,15 +711,17 @@ _FR: dict[str, str] = {
         "Erreur inattendue dans l'application (référence {reference}). Réessayez ; si cela "
         "persiste, transmettez la référence au support."
     ),
-    "error.client_id": "Saisissez un numéro client (chiffres uniquement).",
     "error.no_client": "Ouvrez d'abord un client.",
     "error.title": "Problème",
 }
 
-_TEXTS: dict[Language, dict[str, str]] = {"en": _EN, "fr": _FR}
+_TEXTS: dict[Language, dict[str, str]] = {
+    "en": {**_EN, **texts_review.EN},
+    "fr": {**_FR, **texts_review.FR},
+}
 
 
 def t(language: Language, key: str, **values: object) -> str:
     """The text of `key` in `language`, with `values` filled in; English if untranslated."""
-    template = _TEXTS[language].get(key) or _EN[key]
+    template = _TEXTS[language].get(key) or _TEXTS["en"][key]
     return template.format(**values) if values else template

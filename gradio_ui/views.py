@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from creditscore.v1 import credit_score_pb2 as pb
 from creditscore.v1 import decision_record_pb2 as record_pb
 from gradio_ui.decision_labels import final_decision_label, override_reason_label
-from gradio_ui.formatting import format_percent
+from gradio_ui.formatting import format_percent, threshold_decimals
 from gradio_ui.settings import Language
 from gradio_ui.texts import t
 
@@ -47,7 +47,8 @@ def decision_badge(
     refuse = score.decision == pb.DECISION_REFUSE
     kind, icon = ("refuse", "✗") if refuse else ("approve", "✓")
     word = t(language, f"decision.{kind}")
-    probability = format_percent(score.default_probability, language)
+    decimals = threshold_decimals(score.default_probability, score.threshold)
+    probability = format_percent(score.default_probability, language, decimals)
     review = ""
     if in_grey_zone(score.default_probability, score.threshold, grey_zone):
         review = f'<div class="cs-review">⚠ {html.escape(t(language, "decision.review"))}</div>'
@@ -103,10 +104,13 @@ def record_status_html(lines: Sequence[str], *, ok: bool) -> str:
 def _kind_label(record: record_pb.DecisionRecord, language: Language) -> str:
     if record.kind == record_pb.RECORD_KIND_ADVISOR_DECISION:
         return t(language, "history.kind.advisor")
+    # An application sent with the request: the what-if's edits, not the stored file (the
+    # what-if explains them, so the kind alone does not tell).
+    if record.application:
+        return t(language, "history.kind.simulation")
     if record.kind == record_pb.RECORD_KIND_EXPLAIN:
         return t(language, "history.kind.explain")
-    # An application sent with the request: the what-if's edits, not the stored file.
-    return t(language, "history.kind.simulation" if record.application else "history.kind.score")
+    return t(language, "history.kind.score")
 
 
 def _model_said(record: record_pb.DecisionRecord, language: Language) -> str:

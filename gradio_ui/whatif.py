@@ -1,4 +1,4 @@
-"""What-if: re-score a stored client with the fields the client can act on changed."""
+"""What-if: re-score and explain a stored client with the loan's terms and income changed."""
 
 from __future__ import annotations
 
@@ -11,60 +11,51 @@ from creditscore.v1 import credit_score_pb2 as pb
 from gradio_ui import charts
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.errors import InputError
-from gradio_ui.formatting import format_amount, format_percent, format_points, format_years
+from gradio_ui.formatting import format_amount_input, format_percent, format_points, format_years
 from gradio_ui.settings import Language, UiSettings
 from gradio_ui.texts import t
-from gradio_ui.views import decision_badge
+from gradio_ui.views import decision_badge, reasons_markdown
+from gradio_ui.whatif_form import (
+    WhatIfDefaults,
+    WhatIfForm,
+    WhatIfInputs,
+    field_limits,
+    read_form,
+)
 
 __all__ = [
     "WhatIfDefaults",
+    "WhatIfForm",
     "WhatIfInputs",
     "WhatIfView",
     "edited_application",
+    "repayment_text",
     "run_whatif",
+    "run_whatif_form",
     "term_text",
     "whatif_defaults",
 ]
 
-# Application fields a what-if may change, with their text keys; income is handled apart
-# because the co-borrower's income is added to it.
-_AMOUNT_FIELDS = (
+# Application fields a what-if may change, with their text keys.
+_FIELDS = (
     ("amt_credit", "whatif.credit"),
     ("amt_annuity", "whatif.annuity"),
     ("amt_goods_price", "whatif.goods"),
+    ("amt_income_total", "whatif.household_income"),
 )
 
 
 @dataclass(frozen=True, slots=True)
-class WhatIfDefaults:
-    """The stored values of the fields a what-if can change (None when missing)."""
-
-    credit: float | None
-    annuity: float | None
-    goods_price: float | None
-    income: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class WhatIfInputs:
-    """The what-if form; None (an emptied box) leaves an optional field missing."""
-
-    credit: float | None
-    annuity: float | None
-    goods_price: float | None
-    income: float | None
-    coborrower_income: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class WhatIfView:
-    """The stored decision beside the simulated one, with the change in words."""
+    """The stored decision beside the simulated one, the changes, and the simulation's own
+    reasons."""
 
     result_html: str
     chart: go.Figure
     markdown: str
     before: pb.ScoreResult
     after: pb.ScoreResult
+    inputs: WhatIfInputs
 
 
 def whatif_defaults(application: application_pb2.Application) -> WhatIfDefaults:
@@ -89,55 +80,78 @@ def term_text(credit: float | None, annuity: float | None, language: Language) -
     return t(language, "whatif.term", months=round(months), duration=format_years(months, language))
 
 
-def _set_amount(application: application_pb2.Application, name: str, value: float | None) -> None:
-    if value is None:
-        application.ClearField(name)
-    else:
-        setattr(application, name, float(value))
+def repayment_text(form: WhatIfForm, stored: WhatIfDefaults | None, language: Language) -> str:
+    """The repayment the form's amount, duration and rate give, or what to fix in them."""
+    if stored is None:
+        return ""
+    try:
+        inputs = read_form(form, stored, language)
+    except InputError as error:
+        return f"⚠ {error}"
+    if inputs.annuity is None:
+        return t(language, "whatif.repayment_unknown")
+    how = (
+        "whatif.repayment_stored"
+        if inputs.annuity == stored.annuity
+        else "whatif.repayment_computed"
+    )
+    text = t(
+        language,
+        "whatif.repayment",
+        amount=format_amount_input(round(inputs.annuity, 2), language),
+        how=t(language, how),
+    )
+    return f"{text} {term_text(inputs.credit, inputs.annuity, language)}"
 
 
-def _unless_rounding(
-    stored: application_pb2.Application, name: str, value: float | None
-) -> float | None:
-    # The form shows whole currency units: an untouched field must keep its exact stored value.
-    if value is not None and stored.HasField(name) and abs(getattr(stored, name) - value) < 0.5:
-        return float(getattr(stored, name))
-    return value
-
-
-def edited_application(
-    stored: application_pb2.Application, inputs: WhatIfInputs, language: Language
-) -> tuple[application_pb2.Application, list[str]]:
-    """The stored application with the form's values, and the changes in words."""
+def _check(inputs: WhatIfInputs, language: Language) -> None:
     values = {
         "amt_credit": inputs.credit,
         "amt_annuity": inputs.annuity,
         "amt_goods_price": inputs.goods_price,
+        "amt_income_total": inputs.income,
     }
-    for name, key in (*_AMOUNT_FIELDS, ("amt_income_total", "whatif.income")):
-        value = inputs.income if name == "amt_income_total" else values[name]
+    for name, key in _FIELDS:
+        value = values[name]
         required = name in ("amt_credit", "amt_income_total")
-        if (value is None and required) or (value is not None and value <= 0):
+        if (value is None and required) or (
+            value is not None and not field_limits(name).accepts(value)
+        ):
             raise InputError(t(language, "whatif.invalid_amount", field=t(language, key)))
     if inputs.coborrower_income is not None and inputs.coborrower_income < 0:
         raise InputError(
             t(language, "whatif.invalid_amount", field=t(language, "whatif.coborrower"))
         )
+
+
+def edited_application(
+    stored: application_pb2.Application, inputs: WhatIfInputs, language: Language
+) -> tuple[application_pb2.Application, list[str]]:
+    """The stored application with the inputs' values, and the facts that changed in words."""
+    _check(inputs, language)
     edited = application_pb2.Application()
     edited.CopyFrom(stored)
-    for name, _ in _AMOUNT_FIELDS:
-        _set_amount(edited, name, _unless_rounding(stored, name, values[name]))
     # The model has no co-borrower: their income counts as declared household income.
-    income = _unless_rounding(stored, "amt_income_total", inputs.income) or 0.0
-    if inputs.coborrower_income:
-        income += float(inputs.coborrower_income)
-    edited.amt_income_total = income
+    income = (inputs.income or 0.0) + (inputs.coborrower_income or 0.0)
+    values = {
+        "amt_credit": inputs.credit,
+        "amt_annuity": inputs.annuity,
+        "amt_goods_price": inputs.goods_price,
+        "amt_income_total": income,
+    }
     changes = []
-    for name, key in (*_AMOUNT_FIELDS, ("amt_income_total", "whatif.income")):
+    for name, key in _FIELDS:
+        value = values[name]
+        if value is None:
+            edited.ClearField(name)
+        else:
+            setattr(edited, name, float(value))
         before = getattr(stored, name) if stored.HasField(name) else None
         after = getattr(edited, name) if edited.HasField(name) else None
         if before != after:
-            shown = [format_amount(v, language) if v is not None else "—" for v in (before, after)]
+            shown = [
+                format_amount_input(v, language) if v is not None else "—" for v in (before, after)
+            ]
             changes.append(f"{t(language, key)} {shown[0]} → {shown[1]}")
     return edited, changes
 
@@ -149,10 +163,12 @@ def run_whatif(
     inputs: WhatIfInputs,
     language: Language,
 ) -> WhatIfView:
-    """Scores the edited application with the client's stored history, beside the stored score."""
+    """Scores and explains the edited application with the client's stored history, beside the
+    stored score."""
     stored = client.get_client(client_id, language)
     application, changes = edited_application(stored.application, inputs, language)
-    after = client.score(client_id, application).score
+    explanation = client.explain(client_id, language, application)
+    after = explanation.score
     before = stored.score
     grey_zone = settings.grey_zone_points / 100
     cards = "".join(
@@ -169,9 +185,13 @@ def run_whatif(
             delta=format_points(delta, language),
         ),
         t(language, "whatif.flip" if after.decision != before.decision else "whatif.same"),
-        t(language, "whatif.changes", changes="; ".join(changes))
+        f"**{t(language, 'whatif.changed_facts')}**",
+        "\n".join(f"- {change}" for change in changes)
         if changes
         else t(language, "whatif.no_change"),
+        f"## {t(language, 'whatif.simulated_reasons')}",
+        # The simulation's own reasons: the simulated file explained, not the stored one.
+        reasons_markdown(explanation, language).replace("### ", "#### "),
     ]
     return WhatIfView(
         result_html=f'<div class="cs-compare-cards">{cards}</div>',
@@ -185,4 +205,18 @@ def run_whatif(
         markdown="\n\n".join(lines),
         before=before,
         after=after,
+        inputs=inputs,
     )
+
+
+def run_whatif_form(
+    client: CreditScoreClient,
+    settings: UiSettings,
+    client_id: int,
+    form: WhatIfForm,
+    language: Language,
+) -> WhatIfView:
+    """The what-if of the form as typed (checked before any call that scores)."""
+    stored = whatif_defaults(client.get_client(client_id, language).application)
+    inputs = read_form(form, stored, language)
+    return run_whatif(client, settings, client_id, inputs, language)

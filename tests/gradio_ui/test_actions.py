@@ -222,7 +222,9 @@ def test_gauge_marks_the_probability_and_the_threshold(
 ) -> None:
     score = _score(ui_client, refused_id)
     indicator = refused_view.gauge.data[0]
-    assert indicator.value == pytest.approx(score.default_probability * 100)
+    # The scale is fixed by the threshold: a higher probability fills it, the number says it.
+    top = indicator.gauge.axis.range[1]
+    assert indicator.value == pytest.approx(min(score.default_probability * 100, top))
     number = refused_view.gauge.layout.annotations[0].text
     assert format_percent(score.default_probability, "en") in number
     assert indicator.gauge.threshold.value == pytest.approx(score.threshold * 100)
@@ -262,7 +264,10 @@ def test_waterfall_adds_up_to_the_model_output_and_the_displayed_probability(
     shown = sigmoid(calibration.slope * total + calibration.intercept)
     assert shown == pytest.approx(explanation.score.default_probability, abs=1e-9)
     assert final_marker.text[0] == format_percent(explanation.score.default_probability, "en")
-    assert "log-odds" in refused_view.waterfall_note
+    # The note explains the scale without the model's jargon (kept under "How the model works").
+    assert (
+        "own scale" in refused_view.waterfall_note and "log-odds" not in refused_view.waterfall_note
+    )
 
 
 def test_contributions_by_theme_are_the_servers_groups(
@@ -388,7 +393,7 @@ def test_whatif_rescores_the_edited_application_with_the_stored_history(
     assert view.after.default_probability == pytest.approx(expected.default_probability)
     assert view.before.default_probability == pytest.approx(refused_view.probability)
     assert format_percent(expected.default_probability, "en") in view.result_html
-    assert "Loan amount" in view.markdown and "Declared income" in view.markdown
+    assert "Loan amount" in view.markdown and "Income counted" in view.markdown
 
 
 def test_whatif_without_changes_gives_the_stored_score(
@@ -478,14 +483,25 @@ def test_unknown_client_is_named_in_the_message(
     assert "Client 1 was not found." in outcome.banner
 
 
-def test_invalid_argument_lists_the_field_violations(ui_client: CreditScoreClient) -> None:
+def test_a_refused_value_is_named_as_the_app_names_it_never_in_the_servers_words(
+    ui_client: CreditScoreClient, refused_id: int
+) -> None:
+    application = ui_client.get_client(refused_id, "en").application
+    application.amt_annuity = application.amt_credit / 5000  # 5,000 monthly repayments
     with pytest.raises(ServiceError) as caught:
-        ui_client.search(pb.SearchClientsRequest(page_size=-1))
+        ui_client.score(refused_id, application)
     error = caught.value
     assert error.kind is ErrorKind.INVALID
-    assert any(v.field == "page_size" for v in error.violations)
-    message = actions.error_message(error, "en", address="x")
-    assert message.startswith("The server refused the request: page_size")
+    assert any(v.field == "application.amt_annuity" for v in error.violations)
+    english = actions.error_message(error, "en", address="x")
+    french = actions.error_message(error, "fr", address="x")
+    assert english == (
+        "The scoring server did not accept these values: Monthly repayment. Check them and try "
+        "again."
+    )
+    assert "Échéance mensuelle" in french
+    for message in (english, french):
+        assert "application." not in message and "amt_" not in message
 
 
 def test_an_unexpected_error_shows_only_a_reference() -> None:

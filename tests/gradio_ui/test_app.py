@@ -37,7 +37,10 @@ def test_credentials_are_checked_against_the_hashes() -> None:
     check = check_credentials(users(("anna", "password-1"), ("bob", "password-2")))
 
     def ok(user: str, password: str) -> bool:
-        return asyncio.run(check(user, password))
+        async def checked() -> bool:
+            return await check(user, password)
+
+        return asyncio.run(checked())
 
     assert ok("anna", "password-1")
     assert not ok("anna", "password-2")
