@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmarks run|records|suggestions|processes|setup``."""
+"""Command line: ``python -m benchmarks run|records|suggestions|processes|scale|setup``."""
 
 from __future__ import annotations
 
@@ -67,6 +67,37 @@ def _parser() -> argparse.ArgumentParser:
     processes.add_argument("--out", type=Path, required=True, help="output directory")
     processes.add_argument("--quick", action="store_true", help="5 s per measurement, not 20")
     processes.add_argument("-v", "--verbose", action="store_true", help="log each measurement")
+    scale = commands.add_parser(
+        "scale",
+        help="batch scoring applications/s and memory: one process vs a 2-worker Dask "
+        "LocalCluster, on synthetic Parquet partitions (scale.json / scale.md)",
+    )
+    scale.add_argument("--out", type=Path, required=True, help="output directory")
+    scale.add_argument(
+        "--clients", type=int, default=1_000_000, help="synthetic clients (default 1,000,000)"
+    )
+    scale.add_argument(
+        "--plain-clients",
+        type=int,
+        default=100_000,
+        help="clients scored by the single-process `score`, which holds every table",
+    )
+    scale.add_argument(
+        "--csv-clients",
+        type=int,
+        default=100_000,
+        help="clients of a Kaggle CSV set scored after hash-partitioning (0: skip)",
+    )
+    scale.add_argument(
+        "--data", type=Path, default=None, help="client-partitioned data (default: synth it)"
+    )
+    scale.add_argument(
+        "--artifacts",
+        type=Path,
+        default=None,
+        help="from model_build train (default: train on 20,000 synthetic clients)",
+    )
+    scale.add_argument("-v", "--verbose", action="store_true", help="log each command")
     setup = commands.add_parser(
         "setup", help="install MLServer and perf_analyzer in the bench venv (root for apt)"
     )
@@ -89,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.command == "scale":
+        return _scale(args)
     if not (args.artifacts / "model_card.json").is_file():
         print(f"error: {args.artifacts} is not an artifacts directory", file=sys.stderr)
         return 2
@@ -139,4 +172,24 @@ def _suggestions(args: argparse.Namespace) -> int:
     run_suggestions(RunOptions(artifacts=args.artifacts, out=args.out, quick=args.quick))
     print((args.out / "suggestions.md").read_text(encoding="utf-8"))
     print(f"results in {args.out}")
+    return 0
+
+
+def _scale(args: argparse.Namespace) -> int:
+    from benchmarks.scale import ScaleOptions, run_scale
+
+    if not args.verbose:  # the LocalClusters log every worker and connection at INFO
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    results = run_scale(
+        ScaleOptions(
+            out=args.out,
+            clients=args.clients,
+            plain_clients=args.plain_clients,
+            csv_clients=args.csv_clients,
+            data=args.data,
+            artifacts=args.artifacts,
+        )
+    )
+    print((args.out / "scale.md").read_text(encoding="utf-8"))
+    print(f"results in {args.out} ({results['wall_seconds']:.0f} s)")
     return 0

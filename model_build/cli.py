@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -15,6 +17,8 @@ __all__ = ["main"]
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
+# Clients per Parquet partition of `synth --format parquet`: a few hundred MB per worker task.
+DEFAULT_PARTITION_CLIENTS = 20_000
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,6 +55,21 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", type=Path, required=True, help="output directory")
     synth.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     synth.add_argument(
+        "--format",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="csv: the eight Kaggle files (default); parquet: one directory per table, in "
+        "partitions of whole clients with all their history (for `score --dask`)",
+    )
+    synth.add_argument(
+        "--partition-clients",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="with --format parquet: clients per partition "
+        f"(default {DEFAULT_PARTITION_CLIENTS:,})",
+    )
+    synth.add_argument(
         "--drift",
         metavar="SPEC",
         default=None,
@@ -73,6 +92,20 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--config", type=Path, default=None, help="TOML file (configs/train.toml)")
     _add_orphans(train)
     train.add_argument("--no-progress", action="store_true", help="hide the stage display")
+    train.add_argument(
+        "--mlflow",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="URI",
+        help="log the run to MLflow and register the model; without URI: MLFLOW_TRACKING_URI, "
+        "else a file store mlruns/ beside --out",
+    )
+    _add_dask(
+        train,
+        "fit LightGBM data-parallel with lightgbm.dask (no early stopping: the trees come "
+        "from the config's [distributed] section)",
+    )
     train.set_defaults(handler=_run_train)
 
     score = commands.add_parser("score", help="score applications through the ONNX model")
@@ -83,8 +116,17 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="data directory (Kaggle names) or one application CSV",
     )
-    score.add_argument("--out", type=Path, required=True, help="CSV to write")
+    score.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="CSV to write; with --dask, a directory of Parquet parts",
+    )
     _add_orphans(score)
+    _add_dask(
+        score,
+        "score the data directory partitioned by client, any size, on a Dask cluster",
+    )
     score.set_defaults(handler=_run_score)
 
     evaluate = commands.add_parser(
@@ -138,6 +180,16 @@ def _add_orphans(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_dask(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--dask",
+        metavar="local|ADDRESS",
+        default=None,
+        help=f"{what}: `local` starts a cluster of one worker process per core on this "
+        "machine, ADDRESS (tcp://host:8786) joins a running scheduler",
+    )
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -153,8 +205,18 @@ def _run_synth(args: argparse.Namespace) -> int:
     from model_build.synth.drift import parse_drift
 
     drift = None if args.drift is None else parse_drift(args.drift)
+    if args.partition_clients is not None and args.format != "parquet":
+        raise ModelBuildError("--partition-clients needs --format parquet")
+    partition_clients = None
+    if args.format == "parquet":
+        partition_clients = args.partition_clients or DEFAULT_PARTITION_CLIENTS
     summary = generate(
-        args.clients, args.seed, args.out, progress=not args.no_progress, drift=drift
+        args.clients,
+        args.seed,
+        args.out,
+        progress=not args.no_progress,
+        drift=drift,
+        partition_clients=partition_clients,
     )
     print(f"synthetic data set written to {summary.out_dir.resolve()}")
     if drift is not None:
@@ -179,7 +241,24 @@ def _run_train(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.seed is not None:
         config = dataclasses.replace(config, seed=args.seed)
-    result = train(args.data, args.out, config, orphans=args.orphans, progress=not args.no_progress)
+    with contextlib.ExitStack() as stack:
+        fitter = None  # LightGBM in this process
+        if args.dask is not None:
+            from model_build.distributed.cluster import connect
+            from model_build.distributed.training import DaskFitter
+
+            _check_data_dir(args.data)
+            _quiet_dask(args.verbose)
+            fitter = DaskFitter(stack.enter_context(connect(args.dask)))
+        result = train(
+            args.data,
+            args.out,
+            config,
+            orphans=args.orphans,
+            progress=not args.no_progress,
+            mlflow_uri=args.mlflow,
+            fitter=fitter,
+        )
     ev = result.evaluation
     print(f"model {result.model_version} written to {result.paths.root.resolve()}")
     print(
@@ -193,10 +272,18 @@ def _run_train(args: argparse.Namespace) -> int:
     )
     print(f"  {result.num_trees} trees; ONNX parity max |diff| {result.parity_max_diff:.2e}")
     print(f"  report: {(result.paths.report_dir / 'report.md').resolve()}")
+    if args.mlflow is not None:
+        tracked = json.loads(result.paths.model_card.read_text(encoding="utf-8"))["mlflow"]
+        print(
+            f"  MLflow run {tracked['run_id']} ({tracked['tracking_uri']}); serve it with "
+            f"--artifacts {tracked['model_uri']}"
+        )
     return 0
 
 
 def _run_score(args: argparse.Namespace) -> int:
+    if args.dask is not None:
+        return _run_score_on_cluster(args)
     from model_build.scoring import score_path
 
     summary = score_path(args.artifacts, args.data, args.out, orphans=args.orphans)
@@ -206,6 +293,41 @@ def _run_score(args: argparse.Namespace) -> int:
         f"{summary.rows - summary.refused:,} APPROVE -> {summary.out}"
     )
     return 0
+
+
+def _run_score_on_cluster(args: argparse.Namespace) -> int:
+    from model_build.artifacts import ArtifactPaths, read_model_card
+    from model_build.distributed.batch_scoring import score_on_cluster
+    from model_build.distributed.cluster import connect
+
+    # Fail on bad paths before a cluster is started or joined.
+    read_model_card(ArtifactPaths(args.artifacts))
+    _check_data_dir(args.data)
+    _quiet_dask(args.verbose)
+    with connect(args.dask) as client:
+        summary = score_on_cluster(
+            client, args.artifacts, args.data, args.out, orphans=args.orphans
+        )
+    print(
+        f"{summary.rows:,} applications scored with model {summary.model_version} "
+        f"(threshold {summary.threshold:.4f}) on {summary.workers} Dask worker(s), "
+        f"{summary.partitions} client partitions, {summary.seconds:.1f} s: "
+        f"{summary.refused:,} REFUSE, {summary.rows - summary.refused:,} APPROVE -> {summary.out}"
+    )
+    return 0
+
+
+def _quiet_dask(verbose: bool) -> None:
+    # Dask logs every connection and worker at INFO: only its warnings, unless --verbose.
+    if not verbose:
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+
+
+def _check_data_dir(data: Path) -> None:
+    from model_build.errors import DataError
+
+    if not data.is_dir():
+        raise DataError(str(data), "not a directory")
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from model_build.errors import ModelBuildError
 
 __all__ = [
     "Costs",
+    "DistributedConfig",
     "ExportConfig",
     "LightGBMConfig",
     "ReportConfig",
@@ -68,6 +69,16 @@ class ReportConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DistributedConfig:
+    """Training on a Dask cluster (``train --dask``), where lightgbm.dask has no early stopping:
+    every fit grows ``num_trees`` trees, or, with "cv", the number that early stopping chose
+    in a single-machine cross-validation of ``cv_sample_rows`` rows drawn from the data."""
+
+    num_trees: int | str = "cv"
+    cv_sample_rows: int = 50_000
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrainConfig:
     """Everything ``python -m model_build train`` can be told besides its paths."""
 
@@ -77,6 +88,7 @@ class TrainConfig:
     lightgbm: LightGBMConfig = field(default_factory=LightGBMConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    distributed: DistributedConfig = field(default_factory=DistributedConfig)
 
     def __post_init__(self) -> None:
         _check(self.n_folds >= 2, "n_folds must be at least 2")
@@ -98,6 +110,16 @@ class TrainConfig:
         _check(
             self.report.fairness_min_defaulters >= 1,
             "report.fairness_min_defaulters must be at least 1",
+        )
+        trees = self.distributed.num_trees
+        _check(
+            trees == "cv"
+            or (isinstance(trees, int) and not isinstance(trees, bool) and trees >= 1),
+            'distributed.num_trees must be "cv" or a whole number of at least 1',
+        )
+        _check(
+            self.distributed.cv_sample_rows >= 1000,
+            "distributed.cv_sample_rows must be at least 1000",
         )
 
 

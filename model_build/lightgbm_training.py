@@ -15,11 +15,23 @@ from sklearn.model_selection import StratifiedKFold
 
 from model_build.config import LightGBMConfig, TrainConfig
 
-__all__ = ["Calibration", "CrossValidation", "cross_validate", "fit_final", "fit_platt", "sigmoid"]
+__all__ = [
+    "Calibration",
+    "CrossValidation",
+    "FoldFit",
+    "cross_validate",
+    "cross_validate_folds",
+    "fit_final",
+    "fit_platt",
+    "sigmoid",
+]
 
 logger = logging.getLogger(__name__)
 
 FoldCallback = Callable[[int, float, int], None]
+# Fits one fold: (fit rows, their labels, held-out rows, their labels) -> (raw margins of the
+# held-out rows, trees used).
+FoldFit = Callable[[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray], tuple[np.ndarray, int]]
 
 
 @dataclass(frozen=True)
@@ -41,9 +53,13 @@ class CrossValidation:
     best_iterations: list[int]
     fold_auc: list[float]
     scale_pos_weight: float
+    # Trees of every fit when they were fixed beforehand (no early stopping), else None.
+    planned_rounds: int | None = None
 
     @property
     def final_rounds(self) -> int:
+        if self.planned_rounds is not None:
+            return self.planned_rounds
         # The final model sees k/(k-1) times more rows than a fold model: grow it a bit longer.
         k = len(self.best_iterations)
         return max(1, round(float(np.mean(self.best_iterations)) * k / (k - 1)))
@@ -98,15 +114,12 @@ def cross_validate(
     """
     weight = resolve_scale_pos_weight(config.lightgbm, y)
     params = lightgbm_params(config.lightgbm, weight, config.seed)
-    folds = StratifiedKFold(n_splits=config.n_folds, shuffle=True, random_state=config.seed)
-    oof = np.zeros(len(y), dtype=np.float64)
-    best_iterations: list[int] = []
-    fold_auc: list[float] = []
-    for fold, (fit_idx, val_idx) in enumerate(folds.split(features, y), start=1):
-        train_set = lgb.Dataset(
-            features.iloc[fit_idx], label=y[fit_idx], categorical_feature=categorical
-        )
-        valid_set = lgb.Dataset(features.iloc[val_idx], label=y[val_idx], reference=train_set)
+
+    def fit_fold(
+        fit_x: pd.DataFrame, fit_y: np.ndarray, val_x: pd.DataFrame, val_y: np.ndarray
+    ) -> tuple[np.ndarray, int]:
+        train_set = lgb.Dataset(fit_x, label=fit_y, categorical_feature=categorical)
+        valid_set = lgb.Dataset(val_x, label=val_y, reference=train_set)
         booster = lgb.train(
             {**params, "metric": "auc"},
             train_set,
@@ -115,14 +128,40 @@ def cross_validate(
             callbacks=[lgb.early_stopping(config.lightgbm.early_stopping_rounds, verbose=False)],
         )
         best = booster.best_iteration or config.lightgbm.max_rounds
-        oof[val_idx] = booster.predict(features.iloc[val_idx], num_iteration=best, raw_score=True)
+        margin = np.asarray(booster.predict(val_x, num_iteration=best, raw_score=True))
+        return margin, int(best)
+
+    return cross_validate_folds(features, y, config, weight, fit_fold, on_fold)
+
+
+def cross_validate_folds(
+    features: pd.DataFrame,
+    y: np.ndarray,
+    config: TrainConfig,
+    scale_pos_weight: float,
+    fit_fold: FoldFit,
+    on_fold: FoldCallback | None = None,
+    *,
+    planned_rounds: int | None = None,
+) -> CrossValidation:
+    """The stratified folds of ``config`` (the same for every fitter and for the benchmark
+    models), each fitted by ``fit_fold`` on the others and scored out of fold."""
+    folds = StratifiedKFold(n_splits=config.n_folds, shuffle=True, random_state=config.seed)
+    oof = np.zeros(len(y), dtype=np.float64)
+    best_iterations: list[int] = []
+    fold_auc: list[float] = []
+    for fold, (fit_idx, val_idx) in enumerate(folds.split(features, y), start=1):
+        margin, rounds = fit_fold(
+            features.iloc[fit_idx], y[fit_idx], features.iloc[val_idx], y[val_idx]
+        )
+        oof[val_idx] = margin
         auc = float(roc_auc_score(y[val_idx], oof[val_idx]))
-        best_iterations.append(int(best))
+        best_iterations.append(rounds)
         fold_auc.append(auc)
-        logger.info("fold %d: AUC %.4f after %d rounds", fold, auc, best)
+        logger.info("fold %d: AUC %.4f after %d rounds", fold, auc, rounds)
         if on_fold is not None:
-            on_fold(fold, auc, int(best))
-    return CrossValidation(oof, best_iterations, fold_auc, weight)
+            on_fold(fold, auc, rounds)
+    return CrossValidation(oof, best_iterations, fold_auc, scale_pos_weight, planned_rounds)
 
 
 def fit_final(

@@ -1,4 +1,4 @@
-"""Read and validate a directory of Home Credit CSV files (Kaggle names), real or synthetic."""
+"""Read and validate a directory of Home Credit tables (Kaggle names, CSV or Parquet)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,24 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.dataset as pads
 
 from model_build.anomalies import clean_table
 from model_build.errors import DataError
 from model_build.schema import TABLES, ColumnSpec, TableSpec
 
-__all__ = ["Dataset", "OrphanPolicy", "load_dataset", "read_table"]
+__all__ = [
+    "Dataset",
+    "OrphanPolicy",
+    "arrow_schema",
+    "assemble_dataset",
+    "check_columns",
+    "frame_from_arrow",
+    "load_dataset",
+    "parquet_name",
+    "read_table",
+    "table_path",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -64,20 +76,160 @@ class Dataset:
         return any(not name.startswith("application") for name in self.present())
 
 
+def arrow_schema(spec: TableSpec) -> pa.Schema:
+    """The pyarrow types a table is read as (and synthetic Parquet is written with)."""
+    return pa.schema([(c.name, _ARROW_TYPES[c.dtype]) for c in spec.columns])
+
+
+def parquet_name(spec: TableSpec) -> str:
+    """The Parquet name of a table: its Kaggle name with ``.parquet`` (a file or a directory)."""
+    return spec.filename.removesuffix(".csv") + ".parquet"
+
+
+def table_path(directory: Path, spec: TableSpec) -> Path | None:
+    """Where ``spec``'s table is in ``directory``: its Kaggle CSV, or Parquet named like it
+    (one file, or a directory of parts such as ``bureau.parquet/client_part=000003/...``);
+    None when neither exists."""
+    found = [
+        path
+        for path in (directory / spec.filename, directory / parquet_name(spec))
+        if path.exists()
+    ]
+    if len(found) > 1:
+        raise DataError(
+            spec.filename, f"both {found[0].name} and {found[1].name} in {directory}: keep one"
+        )
+    return found[0] if found else None
+
+
+def check_columns(spec: TableSpec, path: Path) -> None:
+    """Raise DataError when the table at ``path`` (CSV or Parquet) lacks a column of ``spec``;
+    reads the header or the Parquet schema only."""
+    if path.suffix == ".parquet":
+        try:
+            names = pads.dataset(path, format="parquet", partitioning="hive").schema.names
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DataError(
+                path.name, f"not a readable Parquet file or directory ({exc})"
+            ) from None
+    else:
+        names = _read_header(path)
+    missing = [c for c in spec.column_names if c not in names]
+    if missing:
+        raise DataError(
+            path.name, f"missing required column(s): {', '.join(missing)}", column=missing[0]
+        )
+
+
 def read_table(spec: TableSpec, path: Path, *, clean: bool = True) -> pd.DataFrame:
-    """Read one CSV with the schema's dtypes; raise DataError naming file, column and line.
+    """Read one table (CSV, or Parquet file or directory) with the schema's dtypes; raise
+    DataError naming file, column and, for CSV, line.
 
     ``clean`` applies the documented anomaly fixes (see ``model_build.anomalies``).
     """
-    name = path.name
-    header = _read_header(path)
-    missing = [c for c in spec.column_names if c not in header]
+    if path.suffix == ".parquet":
+        table = _read_parquet(spec, path)
+        first_line = None
+        empty = "the table has no rows"
+    else:
+        table = _read_csv(spec, path)
+        first_line = 2  # 1-based lines after the header line
+        empty = "the file has a header but no data rows"
+    if table.num_rows == 0:
+        raise DataError(path.name, empty)
+    return frame_from_arrow(spec, table, path.name, clean=clean, first_line=first_line)
+
+
+def frame_from_arrow(
+    spec: TableSpec,
+    table: pa.Table,
+    name: str,
+    *,
+    clean: bool = True,
+    first_line: int | None = None,
+) -> pd.DataFrame:
+    """The schema's columns of a pyarrow table as a checked (and cleaned) pandas frame.
+
+    Columns are cast to the schema's dtypes (Parquet written by other tools may use wider
+    types); ``first_line`` is the file line of the first row, None when lines mean nothing
+    (Parquet, one client partition of a table).
+    """
+    missing = [c for c in spec.column_names if c not in table.column_names]
     if missing:
         raise DataError(
             name, f"missing required column(s): {', '.join(missing)}", column=missing[0]
         )
+    arrays = []
+    for column in spec.columns:
+        try:
+            arrays.append(table.column(column.name).cast(_ARROW_TYPES[column.dtype]))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise DataError(
+                name, f"cannot be read as {column.dtype} ({exc})", column=column.name
+            ) from None
+    typed = pa.Table.from_arrays(arrays, names=list(spec.column_names))
+    frame = typed.to_pandas(split_blocks=True, self_destruct=True)
+    _check_integer_columns_complete(spec, name, frame, first_line)
+    if spec.unique_key is not None:
+        _check_unique(name, frame, spec.unique_key, first_line)
+    return clean_table(spec, frame) if clean else frame
+
+
+def load_dataset(directory: Path, *, orphans: OrphanPolicy = "error") -> Dataset:
+    """Read every Kaggle table present in ``directory``; only application_train is required.
+
+    Each table is its Kaggle CSV or a Parquet file or directory named like it (see
+    ``table_path``). Child rows whose parent key is unknown are an error
+    (``orphans="error"``) or are dropped with a logged count (``orphans="drop"``; the real
+    Kaggle bureau_balance has such rows).
+    """
+    if not directory.is_dir():
+        raise DataError(str(directory), "not a directory")
+    tables: dict[str, pd.DataFrame] = {}
+    for spec in TABLES:
+        path = table_path(directory, spec)
+        if path is None:
+            if spec.required:
+                raise DataError(spec.filename, f"required file not found in {directory}")
+            logger.info("%s absent: its features will be missing", spec.filename)
+            continue
+        tables[spec.name] = read_table(spec, path)
+        logger.info("read %s: %d rows", path.name, len(tables[spec.name]))
+    return assemble_dataset(directory, tables, orphans=orphans, first_line=2)
+
+
+def assemble_dataset(
+    directory: Path,
+    tables: dict[str, pd.DataFrame],
+    *,
+    orphans: OrphanPolicy = "error",
+    first_line: int | None = None,
+) -> Dataset:
+    """A Dataset of tables read with ``frame_from_arrow``, after the checks across tables:
+    child rows of unknown parents (``orphans``) and clients in both train and test.
+
+    ``tables`` may be one client partition of each table: the checks hold within it, since a
+    partition holds whole clients with all their history.
+    """
+    checked: dict[str, pd.DataFrame] = {}
+    for spec in TABLES:
+        if spec.name in tables:
+            checked[spec.name] = _check_parents(
+                spec, tables[spec.name], checked, orphans, first_line
+            )
+    _check_train_test_disjoint(checked, first_line)
+    return Dataset(directory=directory, **checked)
+
+
+def _read_csv(spec: TableSpec, path: Path) -> pa.Table:
+    header = _read_header(path)
+    missing = [c for c in spec.column_names if c not in header]
+    if missing:
+        raise DataError(
+            path.name, f"missing required column(s): {', '.join(missing)}", column=missing[0]
+        )
     try:
-        table = pacsv.read_csv(
+        return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(block_size=_BLOCK_SIZE_BYTES),
             convert_options=pacsv.ConvertOptions(
@@ -90,36 +242,19 @@ def read_table(spec: TableSpec, path: Path, *, clean: bool = True) -> pd.DataFra
         )
     except pa.ArrowInvalid as exc:
         raise _locate_read_error(spec, path, header, str(exc)) from None
-    if table.num_rows == 0:
-        raise DataError(name, "the file has a header but no data rows")
-    frame = table.to_pandas(split_blocks=True, self_destruct=True)
-    _check_integer_columns_complete(spec, name, frame)
-    if spec.unique_key is not None:
-        _check_unique(name, frame, spec.unique_key)
-    return clean_table(spec, frame) if clean else frame
 
 
-def load_dataset(directory: Path, *, orphans: OrphanPolicy = "error") -> Dataset:
-    """Read every Kaggle file present in ``directory``; only application_train.csv is required.
-
-    Child rows whose parent key is unknown are an error (``orphans="error"``) or are dropped
-    with a logged count (``orphans="drop"``; the real Kaggle bureau_balance has such rows).
-    """
-    if not directory.is_dir():
-        raise DataError(str(directory), "not a directory")
-    tables: dict[str, pd.DataFrame] = {}
-    for spec in TABLES:
-        path = directory / spec.filename
-        if not path.exists():
-            if spec.required:
-                raise DataError(spec.filename, f"required file not found in {directory}")
-            logger.info("%s absent: its features will be missing", spec.filename)
-            continue
-        frame = read_table(spec, path)
-        tables[spec.name] = _check_parents(spec, frame, tables, orphans)
-        logger.info("read %s: %d rows", spec.filename, len(frame))
-    _check_train_test_disjoint(tables)
-    return Dataset(directory=directory, **tables)
+def _read_parquet(spec: TableSpec, path: Path) -> pa.Table:
+    """The schema's columns of a Parquet file or directory (hive partitions allowed)."""
+    try:
+        dataset = pads.dataset(path, format="parquet", partitioning="hive")
+        present = set(dataset.schema.names)
+        return dataset.to_table(columns=[c for c in spec.column_names if c in present])
+    except (pa.ArrowInvalid, OSError) as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(
+            path.name, f"not a readable Parquet file or directory ({problem})"
+        ) from None
 
 
 def _read_header(path: Path) -> list[str]:
@@ -209,23 +344,34 @@ def _first_ragged_line(path: Path, width: int) -> int | None:
     return None
 
 
-def _check_integer_columns_complete(spec: TableSpec, name: str, frame: pd.DataFrame) -> None:
+def _line(position: int, first_line: int | None) -> int | None:
+    return None if first_line is None else position + first_line
+
+
+def _check_integer_columns_complete(
+    spec: TableSpec, name: str, frame: pd.DataFrame, first_line: int | None
+) -> None:
     # Integer columns are complete in the Kaggle files; a blank one would silently become
     # float NaN, so it is reported instead.
     for column in spec.columns:
         if column.is_integer and frame[column.name].isna().any():
-            line = int(np.flatnonzero(frame[column.name].isna().to_numpy())[0]) + 2
+            position = int(np.flatnonzero(frame[column.name].isna().to_numpy())[0])
             raise DataError(
-                name, "missing value in an integer column", column=column.name, line=line
+                name,
+                "missing value in an integer column",
+                column=column.name,
+                line=_line(position, first_line),
             )
 
 
-def _check_unique(name: str, frame: pd.DataFrame, key: str) -> None:
+def _check_unique(name: str, frame: pd.DataFrame, key: str, first_line: int | None) -> None:
     duplicated = frame[key].duplicated()
     if duplicated.any():
         position = int(np.flatnonzero(duplicated.to_numpy())[0])
         value = frame[key].iloc[position]
-        raise DataError(name, f"duplicated {key} {value}", column=key, line=position + 2)
+        raise DataError(
+            name, f"duplicated {key} {value}", column=key, line=_line(position, first_line)
+        )
 
 
 def _parent_keys(tables: dict[str, pd.DataFrame], parent: str, column: str) -> pd.Series | None:
@@ -242,6 +388,7 @@ def _check_parents(
     frame: pd.DataFrame,
     tables: dict[str, pd.DataFrame],
     orphans: OrphanPolicy,
+    first_line: int | None,
 ) -> pd.DataFrame:
     for fk in spec.foreign_keys:
         keys = _parent_keys(tables, fk.parent, fk.parent_column)
@@ -259,14 +406,14 @@ def _check_parents(
                 f"(first: {frame[fk.column].iloc[position]}); fix the files or drop such rows "
                 "with --orphans drop",
                 column=fk.column,
-                line=position + 2,
+                line=_line(position, first_line),
             )
         logger.warning("%s: dropped %d row(s) with unknown %s", spec.filename, count, fk.column)
         frame = frame.loc[known.to_numpy()].reset_index(drop=True)
     return frame
 
 
-def _check_train_test_disjoint(tables: dict[str, pd.DataFrame]) -> None:
+def _check_train_test_disjoint(tables: dict[str, pd.DataFrame], first_line: int | None) -> None:
     if "application_test" not in tables:
         return
     test_ids = tables["application_test"]["SK_ID_CURR"]
@@ -277,5 +424,5 @@ def _check_train_test_disjoint(tables: dict[str, pd.DataFrame]) -> None:
             "application_test.csv",
             f"duplicated SK_ID_CURR {test_ids.iloc[position]} (also in application_train.csv)",
             column="SK_ID_CURR",
-            line=position + 2,
+            line=_line(position, first_line),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -55,6 +56,8 @@ class ReportInputs:
     costs: Costs
     fairness: FairnessReport | None = None
     benchmarks: BenchmarkComparison | None = None  # None when report.benchmark_models is off
+    # How the model was fitted (the model card's ``training``): where and how many trees.
+    training: Mapping[str, object] | None = None
 
 
 def write_report(inputs: ReportInputs, directory: Path) -> dict[str, object]:
@@ -81,6 +84,7 @@ def _report_json(inputs: ReportInputs, plots: dict[str, str]) -> dict[str, objec
         "data": inputs.data_summary,
         "metrics": asdict(inputs.evaluation),
         "cross_validation": {"fold_roc_auc": inputs.fold_auc, "final_rounds": inputs.rounds},
+        "training": None if inputs.training is None else dict(inputs.training),
         "cost_curve": {
             "threshold": curve.thresholds[::step].tolist(),
             "cost": curve.costs[::step].tolist(),
@@ -186,6 +190,12 @@ def _plot_scores(inputs: ReportInputs, path: Path) -> str:
     return _save(figure, path)
 
 
+def _training_markdown(training: Mapping[str, object] | None) -> list[str]:
+    if training is None:
+        return []
+    return ["## How it was trained", "", *(f"- {k}: {v}" for k, v in training.items()), ""]
+
+
 def _markdown(inputs: ReportInputs, plots: dict[str, str]) -> str:
     ev = inputs.evaluation
     lines = [
@@ -208,6 +218,7 @@ def _markdown(inputs: ReportInputs, plots: dict[str, str]) -> str:
         f"| business cost (refuse all) | {ev.cost_refuse_all:,.0f} |",
         f"| saving vs best naive policy | {ev.saving_vs_best_naive:.1%} |",
         "",
+        *_training_markdown(inputs.training),
         "## Confusion matrix at the threshold",
         "",
         "| | predicted repay (approve) | predicted default (refuse) |",

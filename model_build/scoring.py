@@ -14,13 +14,13 @@ from model_build.artifacts import ArtifactPaths, read_model_card
 from model_build.config import Costs
 from model_build.errors import DataError
 from model_build.features import FeatureCatalog, build_feature_frame, history_features
-from model_build.loader import OrphanPolicy, load_dataset, read_table
+from model_build.loader import Dataset, OrphanPolicy, load_dataset, read_table
 from model_build.metrics import Evaluation, evaluate
 from model_build.model_inputs import FeatureSpec
 from model_build.onnx_sessions import make_session, predict_onnx
 from model_build.schema import APPLICATION_TEST, APPLICATION_TRAIN
 
-__all__ = ["ScoreSummary", "ScoringModel", "evaluate_path", "score_path"]
+__all__ = ["ScoreSummary", "ScoringModel", "evaluate_path", "score_path", "unlabelled_applications"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +47,26 @@ class ScoringModel:
         self.threshold = float(self.card["threshold"])
         self.session = make_session(self.paths.onnx)
 
-    def stored_history(self) -> pd.DataFrame | None:
-        """History aggregates of the clients known at training time, by SK_ID_CURR."""
+    def stored_history(self, clients: np.ndarray | None = None) -> pd.DataFrame | None:
+        """History aggregates of the clients known at training time, by SK_ID_CURR; only
+        those of ``clients`` when given (read filtered: the store is never read whole)."""
         if not self.paths.history.is_file():
             return None
-        return pd.read_parquet(self.paths.history).set_index("SK_ID_CURR")
+        filters = None if clients is None else [("SK_ID_CURR", "in", np.unique(clients))]
+        return pd.read_parquet(self.paths.history, filters=filters).set_index("SK_ID_CURR")
+
+    def history_of(
+        self, dataset: Dataset, clients: np.ndarray | None = None
+    ) -> pd.DataFrame | None:
+        """History to score ``dataset`` with: from its child tables when it has any, else
+        the stored history (of ``clients`` only, when given)."""
+        if dataset.has_history():
+            return history_features(dataset)
+        return self.stored_history(clients)
+
+    def decisions(self, probability: np.ndarray) -> np.ndarray:
+        """REFUSE when the probability reaches the model's threshold, else APPROVE."""
+        return np.where(probability >= self.threshold, "REFUSE", "APPROVE")
 
     def probability(self, applications: pd.DataFrame, history: pd.DataFrame | None) -> np.ndarray:
         """Probability of default of each cleaned application row, through ONNX."""
@@ -71,7 +86,7 @@ def score_path(
     model = ScoringModel(artifacts)
     applications, history = _applications(data, orphans, model)
     probability = model.probability(applications, history)
-    decision = np.where(probability >= model.threshold, "REFUSE", "APPROVE")
+    decision = model.decisions(probability)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -99,12 +114,7 @@ def _applications(
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     if data.is_dir():
         dataset = load_dataset(data, orphans=orphans)
-        parts = [dataset.application_train.drop(columns=["TARGET"])]
-        if dataset.application_test is not None:
-            parts.append(dataset.application_test)
-        applications = pd.concat(parts, ignore_index=True)
-        history = history_features(dataset) if dataset.has_history() else model.stored_history()
-        return applications, history
+        return unlabelled_applications(dataset), model.history_of(dataset)
     if not data.is_file():
         raise DataError(str(data), "no such file or directory")
     with data.open(encoding="utf-8", errors="replace") as handle:
@@ -114,6 +124,14 @@ def _applications(
     if "TARGET" in applications.columns:
         applications = applications.drop(columns=["TARGET"])
     return applications, model.stored_history()
+
+
+def unlabelled_applications(dataset: Dataset) -> pd.DataFrame:
+    """The train applications without TARGET, then the test applications."""
+    parts = [dataset.application_train.drop(columns=["TARGET"])]
+    if dataset.application_test is not None:
+        parts.append(dataset.application_test)
+    return pd.concat(parts, ignore_index=True)
 
 
 def evaluate_path(

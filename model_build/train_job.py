@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from model_build.artifacts import SYNTHETIC_MANIFEST, ArtifactPaths, sha256_of
+from model_build.artifacts import SYNTHETIC_MANIFEST, ArtifactPaths
 from model_build.benchmark_models import BenchmarkComparison, compare_models
 from model_build.config import TrainConfig
 from model_build.errors import ModelBuildError
@@ -26,9 +23,16 @@ from model_build.features import (
     build_feature_frame,
     history_features,
 )
-from model_build.lightgbm_training import Calibration, cross_validate, fit_final, fit_platt
+from model_build.fitting import Fitter, LocalFitter
+from model_build.lightgbm_training import Calibration, fit_platt
 from model_build.loader import Dataset, OrphanPolicy, load_dataset
 from model_build.metrics import Evaluation, evaluate
+from model_build.model_card import (
+    MARKDOWN_NAME,
+    CardInputs,
+    build_model_card,
+    write_model_card,
+)
 from model_build.model_inputs import FeatureSpec, encode_for_lightgbm, feature_spec
 from model_build.onnx_export import check_encoded_parity, check_parity, export_onnx
 from model_build.onnx_sessions import make_session, predict_onnx
@@ -62,8 +66,17 @@ def train(
     *,
     orphans: OrphanPolicy = "error",
     progress: bool = True,
+    mlflow_uri: str | None = None,
+    fitter: Fitter | None = None,
 ) -> TrainResult:
-    """Run the whole build and write the artifacts directory."""
+    """Run the whole build and write the artifacts directory.
+
+    ``fitter``: who fits LightGBM (cross-validation and final model), by default this
+    process (``LocalFitter``); ``model_build.distributed.training.DaskFitter`` on a cluster.
+
+    ``mlflow_uri``: log the build to MLflow and register it (model_build.tracking); "" for
+    the default store (MLFLOW_TRACKING_URI, else mlruns/ beside ``out_dir``), None not to.
+    """
     stages = Stages(enabled=progress)
     paths = ArtifactPaths(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -77,8 +90,9 @@ def train(
         catalog = build_catalog(train_frame)
         spec = feature_spec(catalog)
         encoded = encode_for_lightgbm(train_frame, spec)
-    with stages.stage(f"cross-validate LightGBM ({config.n_folds} folds)"):
-        cv = cross_validate(
+    fitter = LocalFitter() if fitter is None else fitter
+    with stages.stage(f"cross-validate LightGBM ({config.n_folds} folds, {fitter.where})"):
+        cv = fitter.cross_validate(
             encoded,
             y,
             config,
@@ -92,9 +106,10 @@ def train(
         evaluation = evaluate(y, oof_probability, curve.threshold, config.costs)
     with stages.stage("assess fairness by group"):
         fairness = _fairness(dataset, oof_probability, y, curve.threshold, catalog, config)
-    with stages.stage(f"fit the final model ({cv.final_rounds} trees)"):
-        booster = fit_final(encoded, y, config, list(spec.categorical_names), cv)
+    with stages.stage(f"fit the final model ({cv.final_rounds} trees, {fitter.where})"):
+        booster = fitter.fit_final(encoded, y, config, list(spec.categorical_names), cv)
         booster.save_model(str(paths.booster))
+        training = fitter.training(config, cv)
     with stages.stage("export ONNX and check parity"):
         test_frame = _test_frame(dataset, history, catalog)
         parity = _export(booster, spec, calibration, paths, train_frame, test_frame, config)
@@ -120,6 +135,7 @@ def train(
                 config.costs,
                 fairness=fairness,
                 benchmarks=benchmarks,
+                training=training,
             ),
             paths.report_dir,
         )
@@ -131,20 +147,32 @@ def train(
             history.reset_index().to_parquet(paths.history, index=False)
         paths.feature_catalog.write_text(catalog.to_json(), encoding="utf-8")
         paths.feature_spec.write_text(spec.to_json(), encoding="utf-8")
-        card = _model_card(
-            paths,
-            config,
-            evaluation,
-            calibration,
-            catalog,
-            importance,
-            data_summary,
-            booster,
-            parity,
-            fairness,
-            benchmarks,
+        card = build_model_card(
+            CardInputs(
+                paths=paths,
+                config=config,
+                evaluation=evaluation,
+                calibration=calibration,
+                catalog=catalog,
+                importance=importance,
+                data_summary=data_summary,
+                booster=booster,
+                parity=parity,
+                fairness=fairness,
+                benchmarks=benchmarks,
+                y_true=y,
+                oof_probability=oof_probability,
+                fold_auc=cv.fold_auc,
+            ),
+            training=training,
         )
-        paths.model_card.write_text(json.dumps(card, indent=2), encoding="utf-8")
+        write_model_card(paths, card)
+    if mlflow_uri is not None:
+        with stages.stage("log the run to MLflow and register the model"):
+            # Imported only when asked for: MLflow takes seconds to import.
+            from model_build.tracking import track_build
+
+            card = track_build(mlflow_uri, paths, config, card)
     return TrainResult(paths, evaluation, card["model_version"], parity, booster.num_trees())
 
 
@@ -282,107 +310,13 @@ def _data_summary(dataset: Dataset, y: np.ndarray) -> dict[str, object]:
     }
 
 
-def _model_card(
-    paths: ArtifactPaths,
-    config: TrainConfig,
-    evaluation: Evaluation,
-    calibration: Calibration,
-    catalog: FeatureCatalog,
-    importance: list[Importance],
-    data_summary: dict[str, object],
-    booster: lgb.Booster,
-    parity: float,
-    fairness: FairnessReport,
-    benchmarks: BenchmarkComparison | None,
-) -> dict[str, Any]:
-    onnx_sha = sha256_of(paths.onnx)
-    encoded_sha = sha256_of(paths.encoded_onnx)
-    version_source = "|".join(
-        [
-            onnx_sha,
-            encoded_sha,
-            sha256_of(paths.booster),
-            json.dumps(asdict(config), sort_keys=True),
-            repr(evaluation.threshold),
-        ]
-    )
-    version = hashlib.sha256(version_source.encode()).hexdigest()[:16]
-    return {
-        "model_version": version,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "data": {
-            "source": data_summary["source"],
-            "synthetic": data_summary["synthetic"],
-            "directory": data_summary["directory"],
-            "tables": data_summary["tables"],
-            "rows": data_summary["train_rows"],
-            "test_rows": data_summary["test_rows"],
-            "default_rate": data_summary["default_rate"],
-        },
-        "threshold": evaluation.threshold,
-        "decision_rule": "REFUSE when probability >= threshold, else APPROVE",
-        "costs": asdict(config.costs),
-        "metrics": {
-            "roc_auc": evaluation.roc_auc,
-            "pr_auc": evaluation.pr_auc,
-            "ks": evaluation.ks,
-            "brier": evaluation.brier,
-            "business_cost": evaluation.business_cost,
-            "business_cost_accept_all": evaluation.cost_accept_all,
-            "business_cost_refuse_all": evaluation.cost_refuse_all,
-            "refusal_rate": evaluation.refusal_rate,
-            "evaluated_on": "out-of-fold predictions",
-        },
-        "calibration": {
-            "method": "platt",
-            "slope": calibration.slope,
-            "intercept": calibration.intercept,
-            "formula": "probability = sigmoid(slope * raw_margin + intercept)",
-        },
-        "model": {
-            "type": "lightgbm",
-            "num_trees": booster.num_trees(),
-            "num_features": booster.num_feature(),
-            "config": asdict(config.lightgbm),
-        },
-        "features": [
-            {
-                "name": f.name,
-                "description": f.description,
-                "group": f.group,
-                "unit": f.unit,
-                "source": f.source,
-                "kind": f.kind,
-            }
-            for f in catalog.features
-        ],
-        "global_importance": [
-            {"feature": i.feature, "mean_abs_shap": i.mean_abs_shap} for i in importance
-        ],
-        "onnx_sha256": onnx_sha,
-        "encoded_onnx_sha256": encoded_sha,
-        "onnx_parity_max_abs_diff": parity,
-        "benchmark_models": None if benchmarks is None else benchmarks.to_dict(),
-        "fairness": fairness.to_dict(),
-        "files": {
-            "onnx": paths.onnx.name,
-            "encoded_onnx": paths.encoded_onnx.name,
-            "lightgbm_model": paths.booster.name,
-            "feature_catalog": paths.feature_catalog.name,
-            "feature_spec": paths.feature_spec.name,
-            "client_book": paths.client_book.name,
-            "history_features": paths.history.name if paths.history.exists() else None,
-            "report": f"{paths.report_dir.name}/report.md",
-        },
-    }
-
-
 def clear_artifacts(paths: ArtifactPaths) -> None:
     """Remove a previous build's files so a failed build cannot leave a mixed directory."""
     for path in (
         paths.onnx,
         paths.encoded_onnx,
         paths.model_card,
+        paths.model_card.with_name(MARKDOWN_NAME),
         paths.client_book,
         paths.history,
     ):

@@ -1,4 +1,5 @@
-"""Synthetic Home Credit data: the eight Kaggle CSVs, calibrated on real samples."""
+"""Synthetic Home Credit data: the eight Kaggle tables (CSV or Parquet), calibrated on real
+samples."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
 from model_build.artifacts import SYNTHETIC_MANIFEST
+from model_build.loader import parquet_name
 from model_build.schema import ANOMALY_DAYS, TABLES, TableSpec
 from model_build.synth.application import sample_applications
 from model_build.synth.bureau import FIRST_BUREAU_ID, STATUS, BureauModel, sample_bureau
@@ -25,8 +28,11 @@ from model_build.synth.monthly import (
     loan_behaviour,
     sample_instalment_loans,
 )
+from model_build.synth.parquet_writer import PartitionedParquetWriter
 from model_build.synth.previous import FIRST_PREV_ID, PreviousModel, sample_previous
 from model_build.synth.writer import CsvTableWriter
+
+TableWriter = CsvTableWriter | PartitionedParquetWriter
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +55,13 @@ class SynthSummary:
     seconds: float = 0.0
     default_rate: float = float("nan")
     drift: Drift | None = None
+    # None: one CSV per table; else clients per Parquet partition.
+    partition_clients: int | None = None
 
     @property
     def files(self) -> dict[str, Path]:
+        if self.partition_clients is not None:
+            return {spec.name: self.out_dir / parquet_name(spec) for spec in TABLES}
         return {spec.name: self.out_dir / spec.filename for spec in TABLES}
 
 
@@ -95,13 +105,16 @@ def generate(
     progress: bool = True,
     calibration: Path | None = None,
     drift: Drift | None = None,
+    partition_clients: int | None = None,
 ) -> SynthSummary:
     """Write the eight Home Credit CSVs for `n_clients` clients (train and test) to `out_dir`.
 
     The same seed and client count give byte-identical files. `calibration` overrides the
     packaged calibration.json (used to validate against held-out real rows). `drift` shifts
     application columns after generation (model_build.synth.drift): the same clients as
-    without it, only the drifted columns differ.
+    without it, only the drifted columns differ. With `partition_clients`, the same rows go
+    to Parquet instead, in partitions of that many clients with all their history
+    (model_build.client_partitions); memory stays that of one chunk of clients.
     """
     if n_clients < 1:
         raise ValueError("n_clients must be positive")
@@ -109,7 +122,7 @@ def generate(
     models = _Models.load(calibration)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    writers = {s.name: CsvTableWriter(s, out_dir / s.filename, models.vocab(s)) for s in TABLES}
+    writers = _writers(models, out_dir, partition_clients)
     next_ids = {"bureau": FIRST_BUREAU_ID, "previous": FIRST_PREV_ID}
     defaults = 0
     try:
@@ -122,6 +135,9 @@ def generate(
                 defaults += _chunk(
                     models, writers, ids, rng, next_ids, first=chunk == 0, drift=drift
                 )
+                for writer in writers.values():
+                    if isinstance(writer, PartitionedParquetWriter):
+                        writer.finish_before(int(ids[-1]) + 1)
                 bar.update(len(ids))
     finally:
         for w in writers.values():
@@ -136,6 +152,7 @@ def generate(
         seconds=round(time.perf_counter() - started, 2),
         default_rate=defaults / n_train if n_train else float("nan"),
         drift=drift,
+        partition_clients=partition_clients,
     )
     _write_manifest(out_dir, summary)
     logger.info("wrote %s in %.1fs: %s", out_dir, summary.seconds, rows)
@@ -154,12 +171,32 @@ def _write_manifest(out_dir: Path, summary: SynthSummary) -> None:
     if summary.drift is not None:
         # Only drifted sets carry the key: undrifted manifests stay as they were.
         manifest["drift"] = summary.drift.spec
+    if summary.partition_clients is not None:
+        manifest["format"] = "parquet"
+        manifest["partition_clients"] = summary.partition_clients
     (out_dir / SYNTHETIC_MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+
+def _writers(
+    models: _Models, out_dir: Path, partition_clients: int | None
+) -> dict[str, TableWriter]:
+    if partition_clients is None:
+        return {s.name: CsvTableWriter(s, out_dir / s.filename, models.vocab(s)) for s in TABLES}
+    return {
+        s.name: PartitionedParquetWriter(
+            s,
+            out_dir / parquet_name(s),
+            models.vocab(s),
+            partition_clients=partition_clients,
+            first_client=FIRST_CLIENT_ID,
+        )
+        for s in TABLES
+    }
 
 
 def _chunk(
     models: _Models,
-    writers: dict[str, CsvTableWriter],
+    writers: dict[str, TableWriter],
     ids: np.ndarray,
     rng: np.random.Generator,
     next_ids: dict[str, int],
@@ -180,7 +217,9 @@ def _chunk(
         models.bureau, ids, apps.history, rng, next_ids["bureau"]
     )
     writers["bureau"].write(bureau)
-    writers["bureau_balance"].write(balance)
+    # Monthly rows reach their client through their credit; partitioned writers need it.
+    owner = pd.Index(bureau["SK_ID_BUREAU"]).get_indexer(balance["SK_ID_BUREAU"])
+    writers["bureau_balance"].write({**balance, "SK_ID_CURR": bureau["SK_ID_CURR"][owner]})
     del bureau, balance
 
     prev, owner, next_ids["previous"] = sample_previous(

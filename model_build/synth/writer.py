@@ -15,7 +15,7 @@ from model_build.schema import TableSpec
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CsvTableWriter"]
+__all__ = ["CsvTableWriter", "arrow_table", "category_dictionaries"]
 
 _STRUCTURAL = (",", '"', "\n", "\r")
 
@@ -33,11 +33,7 @@ class CsvTableWriter:
         self.spec = spec
         self.path = path
         self.rows = 0
-        self._dictionaries = {
-            c.name: pa.array(list(vocab[c.name]), type=pa.string())
-            for c in spec.columns
-            if c.is_categorical
-        }
+        self._dictionaries = category_dictionaries(spec, vocab)
         needs_quotes = any(
             ch in value
             for values in self._dictionaries.values()
@@ -52,29 +48,11 @@ class CsvTableWriter:
 
     def write(self, columns: Mapping[str, np.ndarray]) -> int:
         """Append rows given as arrays per column (categoricals as int codes, -1 missing)."""
-        arrays = [self._arrow(c.name, c.dtype, columns[c.name]) for c in self.spec.columns]
-        table = pa.Table.from_arrays(arrays, names=list(self.spec.column_names))
+        table = arrow_table(self.spec, columns, self._dictionaries)
         if table.num_rows:
             pacsv.write_csv(table, self._fh, self._options)
         self.rows += table.num_rows
         return table.num_rows
-
-    def _arrow(self, name: str, dtype: str, values: np.ndarray) -> pa.Array:
-        if dtype == "category":
-            codes = np.asarray(values, dtype=np.int32)
-            return pa.DictionaryArray.from_arrays(
-                pa.array(codes, mask=codes < 0), self._dictionaries[name]
-            )
-        if dtype.startswith("int"):
-            arr = np.asarray(values)
-            if arr.dtype.kind == "f":
-                if np.isnan(arr).any():
-                    raise ValueError(f"{self.spec.name}.{name}: integer column has missing values")
-                arr = np.rint(arr)
-            return pa.array(arr.astype(np.int64))
-        arr = np.asarray(values, dtype=np.float64)
-        # -0.0 would print as "-0"; fold it into 0.
-        return pa.array(arr + 0.0, mask=np.isnan(arr))
 
     def close(self) -> None:
         self._fh.close()
@@ -89,3 +67,48 @@ class CsvTableWriter:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def category_dictionaries(
+    spec: TableSpec, vocab: Mapping[str, Sequence[str]]
+) -> dict[str, pa.Array]:
+    """The vocabulary of each categorical column of ``spec`` as a pyarrow dictionary."""
+    return {
+        c.name: pa.array(list(vocab[c.name]), type=pa.string())
+        for c in spec.columns
+        if c.is_categorical
+    }
+
+
+def arrow_table(
+    spec: TableSpec, columns: Mapping[str, np.ndarray], dictionaries: Mapping[str, pa.Array]
+) -> pa.Table:
+    """The schema's columns of one chunk as a pyarrow table; keys beyond them are ignored.
+
+    Categoricals come as int codes into ``dictionaries`` (-1 missing); integer columns must be
+    complete.
+    """
+    arrays = [_arrow(spec, c.name, c.dtype, columns[c.name], dictionaries) for c in spec.columns]
+    return pa.Table.from_arrays(arrays, names=list(spec.column_names))
+
+
+def _arrow(
+    spec: TableSpec,
+    name: str,
+    dtype: str,
+    values: np.ndarray,
+    dictionaries: Mapping[str, pa.Array],
+) -> pa.Array:
+    if dtype == "category":
+        codes = np.asarray(values, dtype=np.int32)
+        return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), dictionaries[name])
+    if dtype.startswith("int"):
+        arr = np.asarray(values)
+        if arr.dtype.kind == "f":
+            if np.isnan(arr).any():
+                raise ValueError(f"{spec.name}.{name}: integer column has missing values")
+            arr = np.rint(arr)
+        return pa.array(arr.astype(np.int64))
+    arr = np.asarray(values, dtype=np.float64)
+    # -0.0 would print as "-0"; fold it into 0.
+    return pa.array(arr + 0.0, mask=np.isnan(arr))

@@ -46,8 +46,6 @@ DASK_SCHEDULER = ["dask", "scheduler"]
 PASSWORD = "test-advisor-password"
 # The resources of each kustomization of TARGETS.
 Rendered = dict[str, list[dict]]
-# `model_build score --dask` is being built (issue 14): tolerated until its help lists it.
-PENDING_SCORE_FLAGS = {"--dask"}
 
 
 def _dockerfile() -> tuple[int, dict[str, str], list[str]]:
@@ -816,7 +814,7 @@ def test_batch_scoring_runs_model_build_score_on_the_dask_cluster(
         cwd=ROOT,
         timeout=60,
     ).stdout
-    assert {flag for flag in flags if flag not in help_text} <= PENDING_SCORE_FLAGS
+    assert [flag for flag in flags if flag not in help_text] == []
 
     def mounted_read_only(path: str) -> bool | None:
         """Whether `path` is on a read-only volume; None: on none."""
