@@ -142,8 +142,13 @@ def sigterm_under_load(
         not_serving_after = time.monotonic() - signalled
         during_drain = stub.Score.future(score, timeout=60)
         # Past the drain (a call racing the very moment of the stop may be cancelled by gRPC
-        # itself), a new call is refused.
+        # itself), a new call is refused: sent once the server says it refuses them (on a
+        # busy machine that may be a little later than the drain's end).
         time.sleep(max(0.0, signalled + DRAIN_SECONDS + 0.3 - time.monotonic()))
+        while PHASES[1] not in server.log_text():
+            assert time.monotonic() - signalled < DRAIN_SECONDS + 10, "never refusing calls"
+            time.sleep(0.01)
+        time.sleep(0.05)
         refusing_after = time.monotonic() - signalled
         refused_code = _code(stub.Score.future(score, timeout=10))
         failures = [
