@@ -8,7 +8,6 @@ import threading
 from typing import Protocol
 
 import grpc
-import numpy as np
 
 from creditscore.v1 import credit_score_pb2
 from server.contract import RequestParser
@@ -130,8 +129,7 @@ class CreditScoreServicer:
         if self._recorder.recording:
             items = self._messages.decided_items(batch, scores)
             self._recorder.write(batch_records(_call(), items))
-        given = scores.probabilities
-        self._recorder.given(given[~np.isnan(given)].tolist())
+        self._recorder.given(scores.probabilities)
         return response
 
     @grpc_errors

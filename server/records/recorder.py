@@ -65,9 +65,11 @@ class DecisionRecorder:
 
     def given(self, probabilities: Iterable[float]) -> None:
         """Tell the live metrics (when on) about model decisions given with these
-        probabilities, once their records are durable (or at once with recording off)."""
+        probabilities, once their records are durable (or at once with recording off); without
+        metrics nothing is read."""
         if self._observer is not None:
-            self._observer.observe_decisions(probabilities)
+            # NaN: a batch item that failed with its own error, no decision given.
+            self._observer.observe_decisions(p for p in probabilities if p == p)
 
     def close(self) -> None:
         if self._store is not None:
