@@ -6,7 +6,7 @@ import argparse
 import logging
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 __all__ = ["main"]
@@ -40,33 +40,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-baselines", action="store_true", help="skip every baseline")
     run.add_argument("-v", "--verbose", action="store_true", help="log each measurement")
-    records = commands.add_parser(
+    _section(
+        commands.add_parser,
         "records",
-        help="the decision-record section alone (Score with recording off / SQLite / "
+        "the decision-record section alone (Score with recording off / SQLite / "
         "PostgreSQL): records.json / records.md",
+        quick="a few seconds per server",
     )
-    records.add_argument("--artifacts", type=Path, required=True, help="from model_build train")
-    records.add_argument("--out", type=Path, required=True, help="output directory")
-    records.add_argument("--quick", action="store_true", help="a few seconds per server")
-    records.add_argument("-v", "--verbose", action="store_true", help="log each measurement")
-    suggestions = commands.add_parser(
+    _section(
+        commands.add_parser,
         "suggestions",
-        help="SuggestChanges alone: sequential latency over refused stored clients "
+        "SuggestChanges alone: sequential latency over refused stored clients "
         "(suggestions.json / suggestions.md)",
+        quick="a few seconds",
     )
-    suggestions.add_argument("--artifacts", type=Path, required=True, help="from model_build train")
-    suggestions.add_argument("--out", type=Path, required=True, help="output directory")
-    suggestions.add_argument("--quick", action="store_true", help="a few seconds")
-    suggestions.add_argument("-v", "--verbose", action="store_true", help="log each measurement")
-    processes = commands.add_parser(
+    _section(
+        commands.add_parser,
         "processes",
-        help="Score calls/s, memory and time to SERVING of --processes 1 vs 2 "
+        "Score calls/s, memory and time to SERVING of --processes 1 vs 2 "
         "(processes.json / processes.md)",
+        quick="5 s per measurement, not 20",
     )
-    processes.add_argument("--artifacts", type=Path, required=True, help="from model_build train")
-    processes.add_argument("--out", type=Path, required=True, help="output directory")
-    processes.add_argument("--quick", action="store_true", help="5 s per measurement, not 20")
-    processes.add_argument("-v", "--verbose", action="store_true", help="log each measurement")
     scale = commands.add_parser(
         "scale",
         help="batch scoring applications/s and memory: one process vs a 2-worker Dask "
@@ -103,6 +97,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     setup.add_argument("--bench-venv", type=Path, default=REPO_ROOT / ".venv-bench")
     return parser
+
+
+def _section(
+    add_parser: Callable[..., argparse.ArgumentParser], name: str, help_text: str, *, quick: str
+) -> argparse.ArgumentParser:
+    """A section measured alone (``add_parser`` of the sub-commands): its artifacts, output
+    directory, quick mode and verbosity."""
+    section = add_parser(name, help=help_text)
+    section.add_argument("--artifacts", type=Path, required=True, help="from model_build train")
+    section.add_argument("--out", type=Path, required=True, help="output directory")
+    section.add_argument("--quick", action="store_true", help=quick)
+    section.add_argument("-v", "--verbose", action="store_true", help="log each measurement")
+    return section
 
 
 def main(argv: Sequence[str] | None = None) -> int:
