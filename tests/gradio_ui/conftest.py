@@ -7,11 +7,14 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser
 
 from creditscore.v1 import credit_score_pb2 as pb
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.settings import UiSettings
+from tests.gradio_ui.browser import chromium
 from tests.gradio_ui.logins import users
+from tests.gradio_ui.review_app import ReviewApp, review_app
 
 # The real server and its tiny model, exactly as the server's own tests start them.
 from tests.server.conftest import (  # noqa: F401 - fixtures used by name
@@ -58,3 +61,17 @@ def down_address() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium per test module."""
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def app(ui_settings: UiSettings) -> Iterator[ReviewApp]:
+    """The web app of the review tests (tests.gradio_ui.review_app) on the session's server."""
+    with review_app(ui_settings) as running:
+        yield running

@@ -16,7 +16,7 @@ from gradio_ui.app import launch
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.formatting import format_percent
 from gradio_ui.settings import UiSettings
-from tests.gradio_ui.browser import TIMEOUT_MS, chromium, needs_chromium, shot
+from tests.gradio_ui.browser import TIMEOUT_MS, needs_chromium, shot
 from tests.gradio_ui.contract import contract_labels
 from tests.gradio_ui.logins import PASSWORD, USER, users
 
@@ -39,12 +39,6 @@ def _serve(server_address: str) -> tuple[str, object, CreditScoreClient]:
     )
     demo, client = launch(settings, prevent_thread_lock=True)
     return f"http://127.0.0.1:{settings.port}", demo, client
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

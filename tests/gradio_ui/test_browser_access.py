@@ -5,7 +5,6 @@ screen that shows the decision first. Reports and screenshots go to test-artifac
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,33 +12,19 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from gradio_ui.client import CreditScoreClient
-from gradio_ui.settings import UiSettings
-from tests.gradio_ui.browser import SHOTS, chromium, needs_chromium, shot
+from tests.gradio_ui.browser import SHOTS, needs_chromium, shot
 from tests.gradio_ui.review_app import (
     PHONE,
     ReviewApp,
     new_page,
     open_client,
     open_tab,
-    review_app,
     search,
 )
 
 pytestmark = [pytest.mark.slow, needs_chromium]
 
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def app(ui_settings: UiSettings) -> Iterator[ReviewApp]:
-    with review_app(ui_settings) as running:
-        yield running
 
 
 def _violations(page: Page, view: str) -> list[dict[str, Any]]:

@@ -20,19 +20,13 @@ from creditscore.v1 import decision_record_pb2 as record_pb
 from gradio_ui.app import launch
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.settings import UiSettings
-from tests.gradio_ui.browser import SHOTS, TIMEOUT_MS, chromium, needs_chromium, shot
+from tests.gradio_ui.browser import SHOTS, TIMEOUT_MS, needs_chromium, shot
 from tests.gradio_ui.logins import PASSWORD, USER, free_port, users
 
 pytestmark = [pytest.mark.slow, needs_chromium]
 
 PHONE = {"width": 390, "height": 844}
 NOTE = "Payslips checked: 3 200 € a month, “stable” job."
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,14 +15,13 @@ from creditscore.v1 import credit_score_pb2 as pb
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.formatting import format_percent, threshold_decimals
 from gradio_ui.settings import UiSettings
-from tests.gradio_ui.browser import chromium, needs_chromium, shot
+from tests.gradio_ui.browser import needs_chromium, shot
 from tests.gradio_ui.review_app import (
     ReviewApp,
     new_page,
     open_client,
     open_tab,
     result_row,
-    review_app,
     search,
 )
 
@@ -33,18 +31,6 @@ ROUNDS = 20
 CLICKS = 5
 # The first click's file comes back last: each answer is held this much longer than the next.
 STEP_SECONDS = 0.4
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def app(ui_settings: UiSettings) -> Iterator[ReviewApp]:
-    with review_app(ui_settings) as running:
-        yield running
 
 
 def test_five_rapid_clicks_always_show_the_last_clicked_client(

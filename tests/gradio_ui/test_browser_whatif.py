@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,31 +17,17 @@ from pypdf import PdfReader
 from creditscore.v1 import credit_score_pb2 as pb
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.formatting import format_amount_input, format_percent
-from gradio_ui.settings import UiSettings
 from gradio_ui.whatif_form import repayment
-from tests.gradio_ui.browser import chromium, needs_chromium, shot
+from tests.gradio_ui.browser import needs_chromium, shot
 from tests.gradio_ui.review_app import (
     ReviewApp,
     new_page,
     open_client,
     open_tab,
-    review_app,
     search,
 )
 
 pytestmark = [pytest.mark.slow, needs_chromium]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def app(ui_settings: UiSettings) -> Iterator[ReviewApp]:
-    with review_app(ui_settings) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

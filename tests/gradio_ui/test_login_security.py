@@ -16,18 +16,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from gradio_ui.settings import LockoutPolicy, ServerCredentials, SessionPolicy, UiSettings
-from tests.gradio_ui.browser import TIMEOUT_MS, chromium, needs_chromium, shot
+from tests.gradio_ui.browser import TIMEOUT_MS, needs_chromium, shot
 from tests.gradio_ui.fake_server import FakeModelServer, serve_fake
 from tests.gradio_ui.logins import PASSWORD, USER, FakeClock, running_app, users
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCKED_FR = "Trop d'échecs de connexion : la connexion est bloquée pendant 15 min"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
 
 
 @pytest.fixture
