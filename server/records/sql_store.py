@@ -27,6 +27,8 @@ __all__ = ["SqlStore", "open_store", "postgres_url"]
 
 _ADVISOR = pb.RECORD_KIND_ADVISOR_DECISION
 _MODEL_KINDS = (pb.RECORD_KIND_SCORE, pb.RECORD_KIND_EXPLAIN)
+# Rows per INSERT statement: 9 values each, within SQLite's oldest bound of 999 parameters.
+_ROWS_PER_INSERT = 100
 _COLUMNS = (
     "record_id, record_time_us, kind, request_id, caller, advisor_name, model_version,"
     " client_id, record"
@@ -105,10 +107,20 @@ class SqlStore(DecisionStore):
         rows = [_row(record) for record in records]
         if not rows:
             return
-        marks = ", ".join([self._dialect.placeholder] * 9)
-        sql = f"INSERT INTO decision_records ({_COLUMNS}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+        chunks = [rows[i : i + _ROWS_PER_INSERT] for i in range(0, len(rows), _ROWS_PER_INSERT)]
         with self._write_lock:
-            self._transaction(lambda cursor: cursor.executemany(sql, rows))
+            if len(chunks) == 1:
+                # One statement is a transaction of its own in autocommit mode: no BEGIN and
+                # COMMIT, so a commit leaves Python once (each time a driver gives up the GIL,
+                # taking it back under load can wait a whole switch interval, 5 ms).
+                self._transaction(lambda cursor: self._insert(cursor, rows), single=True)
+            else:
+
+                def insert_all(cursor: Any) -> None:
+                    for chunk in chunks:
+                        self._insert(cursor, chunk)
+
+                self._transaction(insert_all)
 
     def get(self, record_id: str) -> pb.DecisionRecord | None:
         return self._one("record_id = {p}", (record_id,))
@@ -176,8 +188,19 @@ class SqlStore(DecisionStore):
     def _sql(self, text: str) -> str:
         return text.replace("{p}", self._dialect.placeholder)
 
-    def _transaction(self, work: Callable[[Any], object]) -> None:
-        """Run ``work`` in one write transaction on the writer connection (lock held)."""
+    def _insert(self, cursor: Any, rows: list[tuple[object, ...]]) -> None:
+        """Insert ``rows`` with one multi-row statement (already recorded ids are skipped:
+        retries of a durable write add nothing)."""
+        one = "(" + ", ".join([self._dialect.placeholder] * len(rows[0])) + ")"
+        sql = (
+            f"INSERT INTO decision_records ({_COLUMNS}) VALUES {', '.join([one] * len(rows))}"
+            " ON CONFLICT DO NOTHING"
+        )
+        cursor.execute(sql, [value for row in rows for value in row])
+
+    def _transaction(self, work: Callable[[Any], object], *, single: bool = False) -> None:
+        """Run ``work`` in one write transaction on the writer connection (lock held);
+        ``single``: ``work`` runs one statement, its own transaction (autocommit)."""
         try:
             cursor = self._writer.cursor()
         except self._dialect.errors:
@@ -187,12 +210,16 @@ class SqlStore(DecisionStore):
             cursor = self._writer.cursor()
         try:
             # PostgreSQL: BEGIN, the inserts and COMMIT leave in one round trip.
-            with self._dialect.pipeline(self._writer):
-                cursor.execute(self._dialect.begin_write)
+            if single:
                 work(cursor)
-                cursor.execute("COMMIT")
+            else:
+                with self._dialect.pipeline(self._writer):
+                    cursor.execute(self._dialect.begin_write)
+                    work(cursor)
+                    cursor.execute("COMMIT")
         except self._dialect.errors as error:
-            self._abandon(cursor)
+            if not single:
+                self._abandon(cursor)
             raise StoreError(
                 f"decision store write failed ({self._description}): {error}"
             ) from error
