@@ -66,6 +66,11 @@ FLUSH = "fdatasync_4k_append"
 # against "off" in the same turns (issue 15's target: Score p50 within 3%).
 STORES = ("off", "metrics", "sqlite", "postgresql")
 TARGET_METRICS_P50_RATIO = 1.03
+# Two identical servers differ by 1-2% in p50 (where each lands in memory and on the cores):
+# as much as the metrics' cost. So metrics on and off are each measured on two servers, in the
+# same turns, each side's samples pooled; the twins' ratio is that run's A/A difference. Twins
+# take part in the sequential turns only.
+TWINS = {"off_twin": "off", "metrics_twin": "metrics"}
 SQLITE_FILE = "records.sqlite"
 DESCRIPTION = (
     "Score with application payloads (the suite's workload) on three servers started alike but "
@@ -144,6 +149,8 @@ def measure_records(artifacts: Path, workload: Workload, plan: Plan, logs: Path)
         stores = [
             _off_store(scratch),
             _metrics_store(scratch),
+            _off_store(scratch, "off_twin"),
+            _metrics_store(scratch, "metrics_twin"),
             _sqlite_store(scratch / SQLITE_FILE),
         ]
         storage: dict[str, Any] = {"sqlite": _sqlite_storage(scratch, artifacts, placement)}
@@ -192,18 +199,18 @@ def _scratch(artifacts: Path) -> Iterator[tuple[Path, str]]:
         yield Path(path), placement
 
 
-def _off_store(scratch: Path) -> _Store:
+def _off_store(scratch: Path, name: str = "off") -> _Store:
     # Given a store path all the same: that nothing appears there shows that off writes nothing.
-    path = scratch / "off.sqlite"
+    path = scratch / f"{name}.sqlite"
     flags = ("--record", "off", "--record-db", str(path))
-    return _Store("off", flags, _sqlite_count(path), "none (--record off)")
+    return _Store(name, flags, _sqlite_count(path), "none (--record off)")
 
 
-def _metrics_store(scratch: Path) -> _Store:
-    path = scratch / "metrics.sqlite"
+def _metrics_store(scratch: Path, name: str = "metrics") -> _Store:
+    path = scratch / f"{name}.sqlite"
     # Port 0: the system picks one; nothing here scrapes it, the cost is in serving calls.
     flags = ("--record", "off", "--record-db", str(path), "--metrics-port", "0")
-    return _Store("metrics", flags, _sqlite_count(path), "none (--record off), metrics on")
+    return _Store(name, flags, _sqlite_count(path), "none (--record off), metrics on")
 
 
 def _sqlite_store(path: Path) -> _Store:
@@ -354,7 +361,9 @@ def _measure(
 ) -> dict[str, Any]:
     applications = fetch_applications(running[0].address, workload.client_ids)
     requests = [cs.ScoreRequest(application=a) for a in applications]
-    sequential = _sequential(running, floor_address, requests, plan, scratch)
+    sequential, samples = _sequential(running, floor_address, requests, plan, scratch)
+    twins = [r for r in running if r.store.name in TWINS]
+    running = [r for r in running if r.store.name not in TWINS]
     loads = _load_rounds(running, requests, plan)
     servers = {
         r.store.name: {
@@ -368,7 +377,27 @@ def _measure(
     return {
         "empty_call": sequential["empty_call"],
         FLUSH: sequential[FLUSH],
+        "metrics_cost": _metrics_cost(samples) if len(twins) == len(TWINS) else None,
         "servers": servers,
+    }
+
+
+def _metrics_cost(samples: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Score p50 with metrics on over off, each side pooled over its two servers, and each
+    pair's own ratio (twin over first: what two identical servers differ by)."""
+    pooled = {
+        side: float(np.median(np.concatenate([samples[side], samples[twin]]))) / 1e6
+        for twin, side in TWINS.items()
+    }
+    return {
+        "description": "Score (payload) sequential p50, each side pooled over two servers",
+        "off_p50_ms": pooled["off"],
+        "metrics_p50_ms": pooled["metrics"],
+        "metrics_over_off": pooled["metrics"] / pooled["off"],
+        "twin_over_first": {
+            side: float(np.median(samples[twin]) / np.median(samples[side]))
+            for twin, side in TWINS.items()
+        },
     }
 
 
@@ -378,9 +407,10 @@ def _sequential(
     requests: list[cs.ScoreRequest],
     plan: Plan,
     scratch: Path,
-) -> dict[str, dict[str, Any]]:
+) -> tuple[dict[str, dict[str, Any]], dict[str, np.ndarray]]:
     """The floor's empty call, an fdatasync beside the SQLite file and each server's Score, in
-    turns: the disk's drift then weighs on the flush and the recorded calls alike."""
+    turns: the disk's drift then weighs on the flush and the recorded calls alike. Their
+    summaries, and the samples (ns) of each."""
     with contextlib.ExitStack() as opened:
         floor = opened.enter_context(grpc.insecure_channel(floor_address, CHANNEL_OPTIONS))
         calls: dict[str, Callable[[int], object]] = {
@@ -392,7 +422,8 @@ def _sequential(
             calls[server.store.name] = _score(channel, requests)
         logger.info("records: %s, in turns", ", ".join(calls))
         measured = interleaved(calls, plan.fast, plan.interleave_rounds)
-    return {name: result.to_dict() for name, (result, _) in measured.items()}
+    summaries = {name: result.to_dict() for name, (result, _) in measured.items()}
+    return summaries, {name: samples for name, (_, samples) in measured.items()}
 
 
 def _score(channel: grpc.Channel, requests: list[cs.ScoreRequest]) -> Callable[[int], object]:

@@ -112,6 +112,20 @@ def test_ratios_are_finite_for_each_measured_store(results):
 
 
 @pytest.mark.slow
+def test_the_metrics_cost_pools_two_servers_per_side_and_reports_their_a_a_difference(
+    results, section_run
+):
+    cost = results["records"]["metrics_cost"]
+    assert cost["metrics_over_off"] == pytest.approx(cost["metrics_p50_ms"] / cost["off_p50_ms"])
+    assert results["ratios"]["metrics_on_score_p50_over_off_p50"] == cost["metrics_over_off"]
+    for side in ("off", "metrics"):
+        assert 0.5 < cost["twin_over_first"][side] < 2.0, side
+    # Twins take part in the sequential turns only: the table keeps one row per store.
+    assert "off_twin" not in results["records"]["servers"]
+    assert "Two identical servers differed by" in (section_run / "records.md").read_text()
+
+
+@pytest.mark.slow
 def test_the_sqlite_file_sits_beside_the_artifacts_with_its_flush_cost(results):
     storage = results["records"]["storage"]["sqlite"]
     assert storage["same_filesystem_as_default_store"] is True
