@@ -16,6 +16,8 @@ Fixtures for every server test module (session scope):
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -93,7 +95,11 @@ def start_server(artifacts: ServingArtifacts, **settings: object) -> RunningServ
     settings.setdefault("no_auth", "credentials_file" not in settings)
     # Each server its own decision store: one file shared by every server of the session would
     # make them wait for one another's commits.
-    settings.setdefault("record_db", str(Path(tempfile.mkdtemp(prefix="records-")) / "db.sqlite"))
+    if "record_db" not in settings:
+        directory = tempfile.mkdtemp(prefix="records-")
+        # Servers outlive the test that started them (session fixtures): gone with the session.
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        settings["record_db"] = str(Path(directory) / "db.sqlite")
     config = Settings(
         artifacts_dir=artifacts.paths.root,
         host="127.0.0.1",
