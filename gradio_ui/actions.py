@@ -15,6 +15,7 @@ from gradio_ui.compare_charts import comparison_figure
 from gradio_ui.errors import InputError, Outcome, error_message, run_safely
 from gradio_ui.model_view import ModelView, model_overview
 from gradio_ui.parsing import is_ascii_digits
+from gradio_ui.peer_scatter import default_axes, scatter_choices, scatter_figure, scatter_markdown
 from gradio_ui.search import (
     SearchQuery,
     SearchView,
@@ -70,6 +71,7 @@ __all__ = [
     "results_table",
     "run_safely",
     "run_whatif",
+    "scatter_view",
     "search_clients",
     "search_request",
     "term_text",
@@ -91,6 +93,9 @@ class CompareView:
     groups_markdown: str
     figure: go.Figure
     markdown: str
+    # The client among similar clients on two features (None when no two were picked).
+    scatter_figure: go.Figure | None = None
+    scatter_markdown: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +116,8 @@ class ClientView:
     feature_choices: list[tuple[str, str]]
     compared_features: list[str]
     comparison: CompareView
+    scatter_choices: list[tuple[str, str]]
+    scatter_axes: tuple[str, str]
     whatif: WhatIfDefaults
     notice: str
     suggestions: Suggestions
@@ -118,18 +125,46 @@ class ClientView:
 
 
 def compare_features(
-    client: CreditScoreClient, client_id: int, features: Sequence[str], language: Language
+    client: CreditScoreClient,
+    client_id: int,
+    features: Sequence[str],
+    language: Language,
+    axes: tuple[str, str] | None = None,
 ) -> CompareView:
-    """The client's position on each feature among all, similar, repaid and defaulted clients."""
+    """The client's position on each feature among all, similar, repaid and defaulted clients,
+    and with two `axes` among similar clients on those two."""
     if not features:
         raise InputError(t(language, "compare.empty"))
-    response = client.compare(client_id, features, language)
+    scatter_features = _checked_axes(axes, language)
+    response = client.compare(client_id, features, language, scatter_features=scatter_features)
     categories = Categories.of(client.model_info(language))
+    scatter = response.scatter if response.HasField("scatter") else None
     return CompareView(
         groups_markdown=peer_groups_markdown(response, language),
         figure=comparison_figure(response.comparisons, language, categories),
         markdown=position_markdown(response, language, categories),
+        scatter_figure=None if scatter is None else scatter_figure(scatter, language),
+        scatter_markdown=""
+        if scatter is None
+        else scatter_markdown(scatter, response.similar_clients, language),
     )
+
+
+def scatter_view(
+    client: CreditScoreClient, client_id: int, axes: tuple[str, str], language: Language
+) -> CompareView:
+    """The client among similar clients on two features (the histograms of those two only)."""
+    if not all(axes):
+        raise InputError(t(language, "scatter.info"))
+    return compare_features(client, client_id, list(axes), language, axes)
+
+
+def _checked_axes(axes: tuple[str, str] | None, language: Language) -> tuple[str, ...]:
+    if axes is None or not all(axes):
+        return ()
+    if axes[0] == axes[1]:
+        raise InputError(t(language, "scatter.same"))
+    return axes
 
 
 def load_client(
@@ -140,6 +175,7 @@ def load_client(
     model = client.model_info(language)
     explanation = client.explain(client_id, language)
     features = default_features(explanation) or [i.feature for i in model.global_importances[:4]]
+    axes = default_axes(features, model)
     grey_zone = settings.grey_zone_points / 100
     waterfall, note, groups = explanation_figures(explanation, model, settings, language)
     profile = profile_table(stored, language)
@@ -166,7 +202,9 @@ def load_client(
         profile_sections=list(dict.fromkeys(profile["section"])),
         feature_choices=feature_choices(model),
         compared_features=features,
-        comparison=compare_features(client, client_id, features, language),
+        comparison=compare_features(client, client_id, features, language, axes),
+        scatter_choices=scatter_choices(model),
+        scatter_axes=axes,
         whatif=whatif_defaults(stored.application),
         notice=t(language, "app.synthetic") if model.training_data.synthetic else "",
         suggestions=suggestions,

@@ -12,7 +12,7 @@ import gradio as gr
 import pandas as pd
 from starlette.middleware import Middleware
 
-from gradio_ui import search_events, whatif_events
+from gradio_ui import scatter_events, search_events, whatif_events
 from gradio_ui.address import ADDRESS_JS
 from gradio_ui.client import CreditScoreClient, Superseded
 from gradio_ui.events import (
@@ -203,12 +203,21 @@ def _wire(ui: Ui, calls: EventHandlers, latest: LatestRequests) -> None:
             handler, profile_inputs, outputs, api_visibility="private", show_progress="hidden"
         )
 
+    compare_parts = ("banner", "compare_groups", "compare_md", "compare_plot")
     handler, outputs = _bind(
-        ui, calls, ("banner", "compare_groups", "compare_md", "compare_plot"), EventHandlers.compare
+        ui, calls, (*compare_parts, "scatter_plot", "scatter_md"), EventHandlers.compare
     )
+    axes = [ui["scatter_x"], ui["scatter_y"]]
     ui["compare"].click(
-        handler, [lang, ui["current"], ui["compare_features"]], outputs, api_visibility="private"
+        handler,
+        [lang, ui["current"], ui["compare_features"], *axes],
+        outputs,
+        api_visibility="private",
     )
+    # `input`, not `change`: opening a file sets the axes, and already draws their scatter.
+    handler, outputs = _bind(ui, calls, scatter_events.SCATTER_PARTS, scatter_events.redraw)
+    for axis in axes:
+        axis.input(handler, [lang, ui["current"], *axes], outputs, api_visibility="private")
 
     _wire_whatif(ui, calls, latest)
     handler, outputs = _bind(ui, calls, ("side_table",), EventHandlers.side_by_side)

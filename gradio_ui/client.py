@@ -246,14 +246,21 @@ class CreditScoreClient:
         return response
 
     def compare(
-        self, client_id: int, features: Sequence[str], language: str, bin_count: int = 24
+        self,
+        client_id: int,
+        features: Sequence[str],
+        language: str,
+        bin_count: int = 24,
+        scatter_features: Sequence[str] = (),
     ) -> credit_score_pb2.ComparePeersResponse:
-        """The client's position among all, similar, repaid and defaulted clients."""
+        """The client's position among all, similar, repaid and defaulted clients; with two
+        `scatter_features`, also among a sample of similar clients on those two."""
         request = credit_score_pb2.ComparePeersRequest(
             client_id=client_id,
             features=list(features),
             histogram_bin_count=bin_count,
             language_code=language,
+            scatter_features=list(scatter_features),
         )
         return self._call(self._stub.ComparePeers, request)
 

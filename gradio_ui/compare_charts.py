@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 from creditscore.v1 import credit_score_pb2 as pb
 from gradio_ui.categories import Categories
 from gradio_ui.charts import COLORS
+from gradio_ui.periods import with_period
 from gradio_ui.settings import Language
 from gradio_ui.texts import t
 
@@ -196,7 +197,8 @@ def comparison_figure(
     with the server's labels."""
     titles: list[str] = []
     for comparison in comparisons:
-        titles += [f"<b>{comparison.label}</b> ({comparison.client_display_value})", ""]
+        label = with_period(comparison.feature, comparison.label, language)
+        titles += [f"<b>{label}</b> ({comparison.client_display_value})", ""]
     rows = max(len(comparisons), 1)
     height = 150 + _ROW_HEIGHT * rows
     figure = make_subplots(
@@ -219,7 +221,11 @@ def comparison_figure(
         _mark_client(figure, comparison, row, categories)
         unit = f" ({comparison.unit})" if comparison.unit else ""
         # Category names label themselves; a title under slanted names would collide.
-        x_title = "" if categorical else f"{comparison.label}{unit}"
+        x_title = (
+            ""
+            if categorical
+            else f"{with_period(comparison.feature, comparison.label, language)}{unit}"
+        )
         for col in (1, 2):
             figure.update_xaxes(title_text=x_title, row=row, col=col)
             figure.update_yaxes(title_text=t(language, "compare.share"), row=row, col=col)

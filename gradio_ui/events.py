@@ -10,7 +10,7 @@ import gradio as gr
 import pandas as pd
 
 from creditscore.v1 import credit_score_pb2 as pb
-from gradio_ui import actions, decisions, search_events, whatif_events
+from gradio_ui import actions, decisions, scatter_events, search_events, whatif_events
 from gradio_ui.address import address_query, read_address
 from gradio_ui.client import CreditScoreClient
 from gradio_ui.decision_labels import final_decision_choices, override_reason_choices
@@ -71,6 +71,10 @@ CLIENT_PARTS = (
     "compare_groups",
     "compare_md",
     "compare_plot",
+    "scatter_x",
+    "scatter_y",
+    "scatter_plot",
+    "scatter_md",
     "side_table",
     *WHATIF_PARTS,
     "placeholder",
@@ -184,6 +188,7 @@ class EventHandlers:
             "compare_groups": view.comparison.groups_markdown,
             "compare_md": view.comparison.markdown,
             "compare_plot": view.comparison.figure,
+            **scatter_events.open_updates(view),
             "side_table": "",
             **whatif_events.form_updates(view.whatif, language),
         }
@@ -410,12 +415,20 @@ class EventHandlers:
         return {"profile_table": actions.profile_display(kept, language)}
 
     def compare(
-        self, language: Language, client_id: int | None, features: list[str] | None
+        self,
+        language: Language,
+        client_id: int | None,
+        features: list[str] | None,
+        x: str | None = None,
+        y: str | None = None,
     ) -> Updates:
         if client_id is None:
             return {"banner": actions.banner_for(t(language, "error.no_client"))}
+        axes = (x or "", y or "")
         outcome = self.safely(
-            lambda: actions.compare_features(self.client, client_id, features or [], language),
+            lambda: actions.compare_features(
+                self.client, client_id, features or [], language, axes
+            ),
             language,
             client_id,
         )
@@ -426,6 +439,7 @@ class EventHandlers:
             "compare_groups": outcome.value.groups_markdown,
             "compare_md": outcome.value.markdown,
             "compare_plot": outcome.value.figure,
+            **scatter_events.view_updates(outcome.value),
         }
 
     def side_by_side(self, language: Language, client_id: int | None, text: str | None) -> Updates:

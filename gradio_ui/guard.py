@@ -1,12 +1,14 @@
 """The login wall around Gradio's app (an ASGI middleware): lockout of failed logins at
-/login, expiry of sessions on every request, and the login page's lock message."""
+/login, expiry of sessions on every request, the login page's lock message and its language."""
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
@@ -17,7 +19,13 @@ from gradio_ui.sessions import SessionStore
 from gradio_ui.settings import Language
 from gradio_ui.texts import t
 
-__all__ = ["LOGIN_PAGE_SCRIPT", "TOKEN_COOKIE_PREFIX", "AccessGuard"]
+__all__ = [
+    "LANGUAGE_SCRIPT",
+    "LOGIN_PAGE_SCRIPT",
+    "TOKEN_COOKIE_PREFIX",
+    "AccessGuard",
+    "language_script",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +80,42 @@ LOGIN_PAGE_SCRIPT = """(() => {
 })();"""
 
 
+# Runs in every page, before Gradio's own scripts: Gradio words its own texts (the login form's
+# "Login", "username", "password", its buttons) in the browser's language; the app's language
+# is the one to follow, that of the address's ?lang= or else the app's default. The login page
+# also shows the app's title, written at start in the default language: it is translated too.
+LANGUAGE_SCRIPT = """(() => {
+  const fallback = __DEFAULT__;
+  const titles = __TITLES__;
+  const wanted = new URLSearchParams(location.search).get("lang");
+  const lang = Object.hasOwn(titles, wanted) ? wanted : fallback;
+  document.documentElement.lang = lang;
+  const define = (name, value) =>
+    Object.defineProperty(Navigator.prototype, name, { get: () => value, configurable: true });
+  define("language", lang);
+  define("languages", [lang]);
+  if (lang === fallback) { return; }
+  const retitle = () => {
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.nodeValue.trim() === titles[fallback]) { node.nodeValue = titles[lang]; }
+    }
+  };
+  const watch = () => new MutationObserver(retitle).observe(document.body, {
+    childList: true, subtree: true, characterData: true,
+  });
+  if (document.body) { watch(); } else { addEventListener("DOMContentLoaded", watch); }
+})();"""
+
+
+def language_script(default: Language) -> str:
+    """LANGUAGE_SCRIPT for an app whose default language is `default`."""
+    titles = {language: t(language, "app.title") for language in ("en", "fr")}
+    return LANGUAGE_SCRIPT.replace("__DEFAULT__", json.dumps(default)).replace(
+        "__TITLES__", json.dumps(titles, ensure_ascii=False)
+    )
+
+
 class AccessGuard:
     """ASGI middleware in front of Gradio's routes.
 
@@ -94,7 +138,9 @@ class AccessGuard:
         self._lockout = lockout
         self._sessions = sessions
         self._language = language
-        self._script = f"<script>{LOGIN_PAGE_SCRIPT}</script>".encode()
+        self._script = (
+            f"<script>{language_script(language)}</script><script>{LOGIN_PAGE_SCRIPT}</script>"
+        ).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -137,7 +183,7 @@ class AccessGuard:
         address = scope["client"][0] if scope.get("client") else "unknown"
         seconds = self._lockout.seconds_locked(user, address)
         if seconds:
-            await self._locked(seconds)(scope, receive, send)
+            await self._locked(seconds, scope)(scope, receive, send)
             return
         answer = _RecordedResponse()
         await self.app(scope, _replay(body), answer.send)
@@ -148,15 +194,27 @@ class AccessGuard:
             seconds = self._lockout.failed(user, address)
             if seconds:
                 logger.warning("login locked for %d s: user %r from %s", seconds, user, address)
-                await self._locked(seconds)(scope, receive, send)
+                await self._locked(seconds, scope)(scope, receive, send)
                 return
         await answer.replay(send)
 
-    def _locked(self, seconds: int) -> JSONResponse:
-        message = t(self._language, "login.locked", minutes=math.ceil(seconds / 60))
+    def _locked(self, seconds: int, scope: Scope) -> JSONResponse:
+        language = _page_language(scope) or self._language
+        message = t(language, "login.locked", minutes=math.ceil(seconds / 60))
         return JSONResponse(
             {"detail": message}, status_code=429, headers={"Retry-After": str(seconds)}
         )
+
+
+def _page_language(scope: Scope) -> Language | None:
+    """The ?lang= of the login page the form was sent from (its Referer), if it names one."""
+    referer = next((value for name, value in scope["headers"] if name == b"referer"), b"")
+    wanted = parse_qs(urlsplit(referer.decode("latin-1")).query).get("lang", [""])[-1]
+    if wanted == "en":
+        return "en"
+    if wanted == "fr":
+        return "fr"
+    return None
 
 
 def _is_token_cookie(part: str) -> bool:

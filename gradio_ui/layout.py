@@ -227,7 +227,7 @@ def _record_history(ui: Ui, language: Language) -> None:
 def _why_tab(ui: Ui, language: Language) -> None:
     ui.add("reasons", gr.Markdown("", elem_id="reasons"))
     ui.add("waterfall", gr.Plot(show_label=False, elem_id="waterfall"))
-    ui.add("waterfall_note", gr.Markdown(""))
+    ui.add("waterfall_note", gr.Markdown("", elem_id="waterfall-note"))
     ui.add("groups", gr.Plot(show_label=False, elem_id="groups"))
 
 
@@ -290,6 +290,7 @@ def _compare_tab(ui: Ui, language: Language) -> None:
     ui.add("compare_groups", gr.Markdown("", elem_id="compare-groups"))
     ui.add("compare_plot", gr.Plot(show_label=False, elem_id="compare-plot"))
     ui.add("compare_md", gr.Markdown("", elem_id="compare-text"))
+    _scatter_block(ui, language)
     title = gr.Markdown(f"### {t(language, 'side.title')}")
     ui.add("side_title", title, "### {}", value="side.title")
     with gr.Row(equal_height=False):
@@ -306,6 +307,28 @@ def _compare_tab(ui: Ui, language: Language) -> None:
             value="side.button",
         )
     ui.add("side_table", gr.Markdown("", elem_id="side-table"))
+
+
+def _scatter_block(ui: Ui, language: Language) -> None:
+    """The client among similar clients on two characteristics the advisor picks."""
+    title = gr.Markdown(f"### {t(language, 'scatter.title')}")
+    ui.add("scatter_title", title, "### {}", value="scatter.title")
+    ui.add("scatter_info", gr.Markdown(t(language, "scatter.info")), value="scatter.info")
+    with gr.Row(equal_height=False):
+        for axis in ("x", "y"):
+            ui.add(
+                f"scatter_{axis}",
+                gr.Dropdown(
+                    choices=[],
+                    label=t(language, f"scatter.{axis}"),
+                    elem_id=f"scatter-{axis}",
+                    scale=1,
+                    min_width=160,
+                ),
+                label=f"scatter.{axis}",
+            )
+    ui.add("scatter_plot", gr.Plot(show_label=False, elem_id="peer-scatter"))
+    ui.add("scatter_md", gr.Markdown("", elem_id="peer-scatter-text"))
 
 
 def _model_tab(ui: Ui) -> None:

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from creditscore.v1 import credit_score_pb2 as pb
-from gradio_ui import charts
+from gradio_ui import charts, external_scores
 from gradio_ui.categories import Categories
 from gradio_ui.formatting import (
     format_number,
@@ -15,6 +15,7 @@ from gradio_ui.formatting import (
     sigmoid,
     threshold_decimals,
 )
+from gradio_ui.periods import with_period
 from gradio_ui.settings import Language, UiSettings
 from gradio_ui.texts import t
 from gradio_ui.views import in_grey_zone
@@ -94,15 +95,28 @@ def decision_markdown(
 
 
 def feature_labels(model: pb.GetModelInfoResponse) -> dict[str, str]:
-    """Model feature name -> human-readable label, from the catalogue."""
-    return {f.name: f.label or f.name for f in model.features}
+    """Model feature name -> human-readable label, from the catalogue, with the period of an
+    amount where it has one."""
+    language = _language_of(model)
+    return {f.name: with_period(f.name, f.label or f.name, language) for f in model.features}
+
+
+def _language_of(model: pb.GetModelInfoResponse) -> Language:
+    return "fr" if model.language_code == "fr" else "en"
+
+
+_FACTOR_LIMIT = 48
 
 
 def _factor_label(contribution: pb.FeatureContribution, labels: dict[str, str]) -> str:
     label = labels.get(contribution.feature, contribution.feature)
     value = contribution.display_value
-    text = f"{label}: {value}" if value else label
-    return text if len(text) <= 48 else text[:47] + "…"
+    if not value:
+        return label if len(label) <= _FACTOR_LIMIT else label[: _FACTOR_LIMIT - 1] + "…"
+    # A long label (one with its period) is shortened, never the value.
+    room = _FACTOR_LIMIT - len(value) - 2
+    short = label if len(label) <= room else label[: max(room - 1, 8)] + "…"
+    return f"{short}: {value}"
 
 
 def explanation_figures(
@@ -113,9 +127,8 @@ def explanation_figures(
 ) -> tuple[go.Figure, str, go.Figure]:
     """The waterfall, its reading note and the contributions by theme."""
     labels = feature_labels(model)
-    factors = [
-        charts.Factor(_factor_label(c, labels), c.contribution) for c in explanation.contributions
-    ]
+    shown = {c.feature: _factor_label(c, labels) for c in explanation.contributions}
+    factors = external_scores.grouped_factors(explanation.contributions, shown, language)
     calibration = explanation.calibration
     waterfall = charts.waterfall(
         factors,
@@ -134,6 +147,8 @@ def explanation_figures(
         base=format_percent(base_probability, language),
         final=format_percent(explanation.score.default_probability, language),
     )
+    if any(external_scores.is_external(c.feature) for c in explanation.contributions):
+        note += " " + external_scores.explanation(language)
     groups = charts.group_bars(
         [charts.Factor(g.group, g.contribution) for g in explanation.group_contributions],
         language,
@@ -147,7 +162,7 @@ def _not_applicable(response: pb.GetClientResponse) -> set[str]:
     application = response.application
     names = set()
     if application.HasField("flag_own_car") and application.flag_own_car == "N":
-        names.add("own_car_age")
+        names.add("own_car_age_years")
     return names
 
 
@@ -159,12 +174,13 @@ def profile_table(response: pb.GetClientResponse, language: Language) -> pd.Data
     not_applicable = _not_applicable(response)
     rows = []
     for f in response.fields:
+        label = with_period(f.name, f.label, language)
         if f.is_missing and f.name in not_applicable:
-            rows.append((f.group, f.label, t(language, f"profile.not_applicable.{f.name}"), False))
+            rows.append((f.group, label, t(language, f"profile.not_applicable.{f.name}"), False))
         elif f.is_missing:
-            rows.append((f.group, f.label, f"{flag} ({f.display_value})", True))
+            rows.append((f.group, label, f"{flag} ({f.display_value})", True))
         else:
-            rows.append((f.group, f.label, f.display_value, False))
+            rows.append((f.group, label, f.display_value, False))
     return pd.DataFrame(rows, columns=[*PROFILE_COLUMNS, "missing"])
 
 
@@ -278,7 +294,8 @@ def position_markdown(
     lines = [f"**{t(language, 'compare.position')}**", ""]
     lines += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for comparison in response.comparisons:
-        cells = [f"**{comparison.label}**", comparison.client_display_value]
+        label = with_period(comparison.feature, comparison.label, language)
+        cells = [f"**{label}**", comparison.client_display_value]
         cells += _position_cells(comparison, language, categories)
         lines.append("| " + " | ".join(cell.replace("|", "/") for cell in cells) + " |")
     lines += ["", f"<small>{t(language, 'compare.reading')}</small>"]

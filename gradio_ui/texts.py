@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gradio_ui import texts_review
+from gradio_ui import texts_peers, texts_review
 from gradio_ui.settings import Language
 
 __all__ = ["t"]
@@ -716,8 +716,8 @@ _FR: dict[str, str] = {
 }
 
 _TEXTS: dict[Language, dict[str, str]] = {
-    "en": {**_EN, **texts_review.EN},
-    "fr": {**_FR, **texts_review.FR},
+    "en": {**_EN, **texts_review.EN, **texts_peers.EN},
+    "fr": {**_FR, **texts_review.FR, **texts_peers.FR},
 }
 
 

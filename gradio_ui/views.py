@@ -10,6 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from creditscore.v1 import credit_score_pb2 as pb
 from creditscore.v1 import decision_record_pb2 as record_pb
+from gradio_ui import external_scores
 from gradio_ui.decision_labels import final_decision_label, override_reason_label
 from gradio_ui.formatting import format_percent, threshold_decimals
 from gradio_ui.settings import Language
@@ -63,7 +64,8 @@ def decision_badge(
 def _reason_lines(reasons: Sequence[pb.Reason], language: Language) -> list[str]:
     if not reasons:
         return [f"- {t(language, 'why.none')}"]
-    return [f"{rank}. {reason.text}" for rank, reason in enumerate(reasons, start=1)]
+    texts = external_scores.grouped_reason_texts(reasons, language)
+    return [f"{rank}. {text}" for rank, text in enumerate(texts, start=1)]
 
 
 def reasons_markdown(explanation: pb.ExplainResponse, language: Language) -> str:
@@ -72,6 +74,10 @@ def reasons_markdown(explanation: pb.ExplainResponse, language: Language) -> str
     lines += _reason_lines(explanation.refusal_reasons, language)
     lines += ["", f"### {t(language, 'why.approval')}"]
     lines += _reason_lines(explanation.approval_reasons, language)
+    cited = [*explanation.refusal_reasons, *explanation.approval_reasons]
+    if any(external_scores.is_external(r.feature) for r in cited):
+        # Said once, below both lists, rather than in every reason that names a score.
+        lines += ["", f"<small>{external_scores.explanation(language)}</small>"]
     return "\n".join(lines)
 
 

@@ -63,6 +63,12 @@ class ArtifactPaths:
         return self.root / "history_features.parquet"
 
     @property
+    def serving_tables(self) -> Path:
+        """Tables derived from the client book, history and reference population, in the
+        layout the server memory-maps (written by the server's serving_tables module)."""
+        return self.root / "serving_tables"
+
+    @property
     def report_dir(self) -> Path:
         return self.root / "report"
 
@@ -99,6 +105,11 @@ def read_model_card(paths: ArtifactPaths) -> dict[str, Any]:
                 "retrain or restore them"
             )
         _check_sha256(paths.encoded_onnx, card, "encoded_onnx_sha256")
+    # The serving tables are optional (the server derives them when absent); their manifest
+    # holds each table's SHA-256 and is itself covered by the card.
+    manifest = paths.serving_tables / "manifest.json"
+    if "serving_tables_sha256" in card and manifest.is_file():
+        _check_sha256(manifest, card, "serving_tables_sha256")
     return card
 
 

@@ -1,4 +1,5 @@
-"""Command line of the model build: synth, fidelity, train, score, evaluate and monitor."""
+"""Command line of the model build: synth, fidelity, train, prepare-serving, score, evaluate and
+monitor."""
 
 from __future__ import annotations
 
@@ -107,6 +108,13 @@ def _parser() -> argparse.ArgumentParser:
         "from the config's [distributed] section)",
     )
     train.set_defaults(handler=_run_train)
+
+    prepare = commands.add_parser(
+        "prepare-serving",
+        help="add the server's memory-mapped tables to an artifacts directory (no retraining)",
+    )
+    prepare.add_argument("--artifacts", type=Path, required=True, help="artifacts directory")
+    prepare.set_defaults(handler=_run_prepare_serving)
 
     score = commands.add_parser("score", help="score applications through the ONNX model")
     score.add_argument("--artifacts", type=Path, required=True, help="from `train --out`")
@@ -278,6 +286,16 @@ def _run_train(args: argparse.Namespace) -> int:
             f"  MLflow run {tracked['run_id']} ({tracked['tracking_uri']}); serve it with "
             f"--artifacts {tracked['model_uri']}"
         )
+    return 0
+
+
+def _run_prepare_serving(args: argparse.Namespace) -> int:
+    from model_build.artifacts import ArtifactPaths
+    from model_build.serving_tables import prepare_serving
+
+    paths = ArtifactPaths(args.artifacts)
+    prepare_serving(paths)
+    print(f"serving tables written to {paths.serving_tables.resolve()}")
     return 0
 
 

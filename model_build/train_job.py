@@ -38,6 +38,7 @@ from model_build.onnx_export import check_encoded_parity, check_parity, export_o
 from model_build.onnx_sessions import make_session, predict_onnx
 from model_build.progress import Stages
 from model_build.report import Importance, ReportInputs, write_report
+from model_build.serving_tables import prepare_serving
 from model_build.threshold import cost_curve
 
 __all__ = ["TrainResult", "train"]
@@ -167,6 +168,10 @@ def train(
             training=training,
         )
         write_model_card(paths, card)
+    with stages.stage("write the serving tables"):
+        # Derived once here, memory-mapped by every server process (no sorting at start).
+        prepare_serving(paths)
+        card = json.loads(paths.model_card.read_text(encoding="utf-8"))
     if mlflow_uri is not None:
         with stages.stage("log the run to MLflow and register the model"):
             # Imported only when asked for: MLflow takes seconds to import.
@@ -322,3 +327,4 @@ def clear_artifacts(paths: ArtifactPaths) -> None:
     ):
         path.unlink(missing_ok=True)
     shutil.rmtree(paths.report_dir, ignore_errors=True)
+    shutil.rmtree(paths.serving_tables, ignore_errors=True)

@@ -25,9 +25,10 @@ from model_build.model_inputs import (
     PROBABILITY_OUTPUT,
     FeatureSpec,
     feature_spec,
-    onnx_inputs,
 )
 from model_build.onnx_sessions import EncodedModel, load_encoded_model, make_session
+from server.client_tables import ServingTables, derive_tables, map_tables, prepare_command
+from server.table_files import TablesError
 from server.validation import accepted_values
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "ClientFeatures",
     "HistoryStore",
     "ServingArtifacts",
+    "ServingTables",
     "load_artifacts",
 ]
 
@@ -43,8 +45,12 @@ logger = logging.getLogger(__name__)
 KEY = "SK_ID_CURR"
 # Columns of the client book before the features (see model_build.train_job._write_client_book).
 BOOK_COLUMNS = ("split", "TARGET", "oof_probability", "probability", "decision")
-# Stored clients re-scored at start-up to prove the book's probabilities come from this model.
+# Stored clients re-scored at start-up to prove the book's probabilities come from this model:
+# CHECKED_BLOCKS runs of consecutive clients spread over the book. Runs, not clients spread
+# one by one: the feature table is stored by column, so 2,048 scattered rows would read every
+# page of it (half a gigabyte at the Kaggle size) on a cold start, and runs read a few.
 CHECKED_CLIENTS = 2048
+CHECKED_BLOCKS = 16
 CHECK_TOLERANCE = 1e-9
 
 
@@ -56,20 +62,28 @@ class ArtifactsError(RuntimeError):
 class ClientFeatures:
     """The stored clients' model inputs in ONNX feed layout, for lookups without pandas.
 
-    Row ``row_of[client_id]`` of ``numeric`` / ``categorical`` / ``probability`` belongs to
-    that client; ``client_ids`` lists them in book order.
+    Row ``row_of[client_id]`` of ``numeric`` / ``categorical_codes`` / ``probability`` belongs
+    to that client; ``client_ids`` lists them in book order.
     """
 
     client_ids: np.ndarray  # int64 [clients]
     row_of: Mapping[int, int]
-    numeric: np.ndarray  # float64 [clients, len(spec.numeric)], NaN = missing
-    categorical: np.ndarray  # object [clients, len(spec.categorical)], "" = missing
+    numeric: np.ndarray  # float64 [clients, len(spec.numeric)], NaN = missing; column-major
+    # int16 [clients, len(spec.categorical)]: column k's strings are spellings[k][codes[:, k]]
+    # (strings cannot be memory-mapped; codes can).
+    categorical_codes: np.ndarray
+    spellings: tuple[np.ndarray, ...]  # object arrays of str, "" = missing
     # The book's calibrated probability of default, computed by this ONNX model.
     probability: np.ndarray  # float64 [clients]
 
     def feed(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """ONNX inputs of the stored clients at ``rows`` (positions, not ids)."""
-        return {NUMERIC_INPUT: self.numeric[rows], CATEGORICAL_INPUT: self.categorical[rows]}
+        codes = self.categorical_codes[rows]
+        strings = np.empty(codes.shape, dtype=object)
+        for k, spelled in enumerate(self.spellings):
+            strings[:, k] = spelled[codes[:, k]]
+        # Row-major copies: the table is column-major, onnxruntime takes contiguous rows.
+        return {NUMERIC_INPUT: np.ascontiguousarray(self.numeric[rows]), CATEGORICAL_INPUT: strings}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +120,8 @@ class ServingArtifacts:
                       encoded input on: Score's engine, fed by feed_builder.encoded (no
                       string handling in onnxruntime)
       booster_path    LightGBM text model, for exact TreeSHAP
-      book            client book DataFrame indexed by SK_ID_CURR (split, TARGET,
-                      oof_probability, probability, decision, then every catalog feature)
+      tables          ServingTables: the book and history as (memory-mapped) arrays, which
+                      ``features``, ``history`` and the insight service read
       features        ClientFeatures: the book's features in ONNX layout, by client
       history         HistoryStore: stored credit-history aggregates, by client
       feed_builder    FeedBuilder: raw application rows + history rows -> ONNX feed; its
@@ -123,12 +137,19 @@ class ServingArtifacts:
     session: ort.InferenceSession
     encoded_session: ort.InferenceSession
     booster_path: Path
-    book: pd.DataFrame
+    tables: ServingTables
     features: ClientFeatures
     history: HistoryStore
     feed_builder: FeedBuilder
     threshold: float
     model_version: str
+
+    @property
+    def book(self) -> pd.DataFrame:
+        """The client book as a DataFrame indexed by SK_ID_CURR (split, TARGET,
+        oof_probability, probability, decision, then every catalog feature), read from its
+        Parquet file on each access: the server serves from ``tables`` and never reads it."""
+        return _book(self.paths, self.catalog)
 
     def predict(self, feed: Mapping[str, np.ndarray]) -> np.ndarray:
         """Calibrated probabilities of default of an ONNX feed, float64 [rows]."""
@@ -143,8 +164,12 @@ class ServingArtifacts:
         return np.asarray(probability, dtype=np.float64).reshape(-1)
 
 
-def load_artifacts(root: Path) -> ServingArtifacts:
-    """Load and cross-check the artifacts; ArtifactsError with a one-line reason otherwise."""
+def load_artifacts(root: Path, *, map_serving_tables: bool = True) -> ServingArtifacts:
+    """Load and cross-check the artifacts; ArtifactsError with a one-line reason otherwise.
+
+    The client book and history are memory-mapped from the serving tables when the folder has
+    them (``map_serving_tables``), and derived from the Parquet files otherwise.
+    """
     started = time.perf_counter()
     paths = ArtifactPaths(root)
     if not root.is_dir():
@@ -160,8 +185,9 @@ def load_artifacts(root: Path) -> ServingArtifacts:
     threshold = _threshold(card, paths)
     session = _session(paths, spec)
     encoded = _encoded(paths, card, spec)
-    book = _book(paths, catalog)
-    history = _history(paths, set(book.index.tolist()))
+    tables = _tables(paths, card, catalog, spec, map_serving_tables)
+    features = _client_features(tables)
+    history = _history_store(tables)
     codes = CategoryCodes(accepted_values(catalog))
     artifacts = ServingArtifacts(
         paths=paths,
@@ -171,8 +197,8 @@ def load_artifacts(root: Path) -> ServingArtifacts:
         session=session,
         encoded_session=encoded.session,
         booster_path=paths.booster,
-        book=book,
-        features=_client_features(book, spec),
+        tables=tables,
+        features=features,
         history=history,
         feed_builder=FeedBuilder(spec, history.columns, codes, encoded.codes),
         threshold=threshold,
@@ -183,12 +209,41 @@ def load_artifacts(root: Path) -> ServingArtifacts:
         "loaded model %s from %s: %d stored clients, %d features, threshold %.4f (%.1fs)",
         artifacts.model_version,
         root,
-        len(book),
+        len(features.client_ids),
         len(catalog),
         threshold,
         time.perf_counter() - started,
     )
     return artifacts
+
+
+def _tables(
+    paths: ArtifactPaths,
+    card: Mapping[str, Any],
+    catalog: FeatureCatalog,
+    spec: FeatureSpec,
+    map_serving_tables: bool,
+) -> ServingTables:
+    """The serving tables, mapped when written at export, else derived from the Parquet files."""
+    if map_serving_tables:
+        try:
+            mapped = map_tables(paths, card, spec)
+        except TablesError as error:
+            raise ArtifactsError(str(error)) from None
+        if mapped is not None:
+            return mapped
+    started = time.perf_counter()
+    book = _book(paths, catalog)
+    tables = derive_tables(book, _history_frame(paths), catalog, spec)
+    if map_serving_tables:
+        logger.warning(
+            "%s has no serving tables: derived them from the client book in %.1fs (the "
+            "reference population's follow); write them once with `%s` to start in seconds",
+            paths.root,
+            time.perf_counter() - started,
+            prepare_command(paths),
+        )
+    return tables
 
 
 def _catalog_and_spec(paths: ArtifactPaths) -> tuple[FeatureCatalog, FeatureSpec]:
@@ -269,33 +324,33 @@ def _book(paths: ArtifactPaths, catalog: FeatureCatalog) -> pd.DataFrame:
     return book
 
 
-def _history(paths: ArtifactPaths, known: set[int]) -> HistoryStore:
+def _history_frame(paths: ArtifactPaths) -> pd.DataFrame | None:
     if not paths.history.is_file():
-        return HistoryStore((), {}, np.full((1, 0), np.nan))
+        return None
     try:
         frame = pd.read_parquet(paths.history)
     except Exception as error:  # pyarrow raises several types for a damaged file
         raise ArtifactsError(f"{paths.history}: unreadable ({error})") from None
     if KEY not in frame.columns:
         raise ArtifactsError(f"{paths.history}: no {KEY} column")
-    ids = frame.pop(KEY).to_numpy(dtype=np.int64)
-    # Clients of the child tables that are not stored clients are never looked up.
-    keep = np.fromiter((i in known for i in ids.tolist()), dtype=bool, count=len(ids))
-    values = frame.to_numpy(dtype=np.float64)[keep]
-    matrix = np.vstack([values, np.full((1, values.shape[1]), np.nan)])
-    row_of = {int(c): k for k, c in enumerate(ids[keep].tolist())}
-    return HistoryStore(tuple(frame.columns), row_of, matrix)
+    return frame
 
 
-def _client_features(book: pd.DataFrame, spec: FeatureSpec) -> ClientFeatures:
-    feed = onnx_inputs(book, spec)
-    ids = book.index.to_numpy(dtype=np.int64)
+def _history_store(tables: ServingTables) -> HistoryStore:
+    ids = tables["history_ids"]
+    row_of = {int(c): k for k, c in enumerate(ids.tolist())}
+    return HistoryStore(tuple(tables.meta["history_columns"]), row_of, tables["history"])
+
+
+def _client_features(tables: ServingTables) -> ClientFeatures:
+    ids = tables["client_ids"]
     return ClientFeatures(
         client_ids=ids,
         row_of={int(c): k for k, c in enumerate(ids.tolist())},
-        numeric=feed.get(NUMERIC_INPUT, np.empty((len(book), 0))),
-        categorical=feed.get(CATEGORICAL_INPUT, np.empty((len(book), 0), dtype=object)),
-        probability=book["probability"].to_numpy(dtype=np.float64),
+        numeric=tables["numeric"],
+        categorical_codes=tables["categorical_codes"],
+        spellings=tuple(np.array(s, dtype=object) for s in tables.meta["spellings"]),
+        probability=tables["probability"],
     )
 
 
@@ -303,7 +358,7 @@ def _check_book_scores(artifacts: ServingArtifacts) -> None:
     """Re-score a sample of stored clients: their book probability must be this model's."""
     features = artifacts.features
     count = len(features.client_ids)
-    rows = np.unique(np.linspace(0, count - 1, num=min(count, CHECKED_CLIENTS)).astype(np.intp))
+    rows = _checked_rows(count)
     feed = features.feed(rows)
     rescored = artifacts.predict(feed)
     encoded = artifacts.predict_encoded(_encoded_input(artifacts, feed))
@@ -322,6 +377,16 @@ def _check_book_scores(artifacts: ServingArtifacts) -> None:
             f"{artifacts.paths.onnx.name} (client {client}: {stored[worst]!r} vs "
             f"{rescored[worst]!r}); the artifacts are inconsistent, retrain or restore them"
         )
+
+
+def _checked_rows(count: int) -> np.ndarray:
+    """Book positions re-scored at start: CHECKED_BLOCKS runs of consecutive clients, evenly
+    spread from the first client to the last (every client when the book is that small)."""
+    if count <= CHECKED_CLIENTS:
+        return np.arange(count, dtype=np.intp)
+    run = CHECKED_CLIENTS // CHECKED_BLOCKS
+    starts = np.linspace(0, count - run, num=CHECKED_BLOCKS).astype(np.intp)
+    return np.unique((starts[:, None] + np.arange(run, dtype=np.intp)).reshape(-1))
 
 
 def _encoded_input(artifacts: ServingArtifacts, feed: Mapping[str, np.ndarray]) -> np.ndarray:

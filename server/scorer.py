@@ -16,7 +16,7 @@ from model_build.features.application import (
     RAW_CATEGORICAL_COLUMNS,
     RAW_NUMERIC_COLUMNS,
 )
-from model_build.features.rows import UNSET_CODE
+from model_build.features.rows import UNSET_CODE, FeedBuilder
 from server.artifacts import ServingArtifacts
 from server.errors import (
     DeadlineExceeded,
@@ -37,6 +37,7 @@ __all__ = [
     "Scorer",
     "TimeRemaining",
     "no_deadline",
+    "warm_up_kernels",
 ]
 
 logger = logging.getLogger(__name__)
@@ -158,13 +159,9 @@ class Scorer:
     def _warm_up(self) -> None:
         """Run every compiled kernel once: numba compiles (or loads from its cache) on a
         first call, which no request should wait for."""
-        blank = _blank_row()
-        # Required fields unset: both the quick check and the detailed rules run.
-        self.validator.violations(blank.numeric, blank.codes)
-        builder = self.artifacts.feed_builder
-        for history in (None, self.artifacts.history.rows_of([None])):
-            builder.encoded(blank.numeric, blank.codes, history)
-            builder.feed(blank.numeric, blank.codes, history)
+        warm_up_kernels(
+            self.validator, self.artifacts.feed_builder, self.artifacts.history.rows_of([None])
+        )
 
     def score(self, query: ScoreQuery, rows: ApplicationRows | None) -> ScoreResult:
         """Score one query; raises InvalidArgument or NotFound.
@@ -342,6 +339,19 @@ class Scorer:
         # (checked at start-up), without onnxruntime's string handling.
         encoded = self.artifacts.feed_builder.encoded(numeric, codes, history)
         return self.artifacts.predict_encoded(encoded)
+
+
+def warm_up_kernels(
+    validator: ApplicationValidator, builder: FeedBuilder, history_row: np.ndarray
+) -> None:
+    """Call every compiled kernel with the argument types requests give them (a history row:
+    float64 [1, history columns], all NaN), so that numba compiles or loads each version."""
+    blank = _blank_row()
+    # Required fields unset: both the quick check and the detailed rules run.
+    validator.violations(blank.numeric, blank.codes)
+    for history in (None, history_row):
+        builder.encoded(blank.numeric, blank.codes, history)
+        builder.feed(blank.numeric, blank.codes, history)
 
 
 def _blank_row() -> ApplicationRows:

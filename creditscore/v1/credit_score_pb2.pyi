@@ -344,19 +344,23 @@ class ClientSummary(_message.Message):
     def __init__(self, client_id: _Optional[int] = ..., default_probability: _Optional[float] = ..., decision: _Optional[_Union[Decision, str]] = ..., contract_type: _Optional[str] = ..., income_type: _Optional[str] = ..., income_amount: _Optional[float] = ..., credit_amount: _Optional[float] = ..., age_years: _Optional[float] = ...) -> None: ...
 
 class ComparePeersRequest(_message.Message):
-    __slots__ = ("client_id", "features", "histogram_bin_count", "language_code")
+    __slots__ = ("client_id", "features", "histogram_bin_count", "language_code", "scatter_features", "scatter_max_points")
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     FEATURES_FIELD_NUMBER: _ClassVar[int]
     HISTOGRAM_BIN_COUNT_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_CODE_FIELD_NUMBER: _ClassVar[int]
+    SCATTER_FEATURES_FIELD_NUMBER: _ClassVar[int]
+    SCATTER_MAX_POINTS_FIELD_NUMBER: _ClassVar[int]
     client_id: int
     features: _containers.RepeatedScalarFieldContainer[str]
     histogram_bin_count: int
     language_code: str
-    def __init__(self, client_id: _Optional[int] = ..., features: _Optional[_Iterable[str]] = ..., histogram_bin_count: _Optional[int] = ..., language_code: _Optional[str] = ...) -> None: ...
+    scatter_features: _containers.RepeatedScalarFieldContainer[str]
+    scatter_max_points: int
+    def __init__(self, client_id: _Optional[int] = ..., features: _Optional[_Iterable[str]] = ..., histogram_bin_count: _Optional[int] = ..., language_code: _Optional[str] = ..., scatter_features: _Optional[_Iterable[str]] = ..., scatter_max_points: _Optional[int] = ...) -> None: ...
 
 class ComparePeersResponse(_message.Message):
-    __slots__ = ("client_id", "all_clients", "similar_clients", "repaid_clients", "defaulted_clients", "comparisons", "language_code")
+    __slots__ = ("client_id", "all_clients", "similar_clients", "repaid_clients", "defaulted_clients", "comparisons", "language_code", "scatter")
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     ALL_CLIENTS_FIELD_NUMBER: _ClassVar[int]
     SIMILAR_CLIENTS_FIELD_NUMBER: _ClassVar[int]
@@ -364,6 +368,7 @@ class ComparePeersResponse(_message.Message):
     DEFAULTED_CLIENTS_FIELD_NUMBER: _ClassVar[int]
     COMPARISONS_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_CODE_FIELD_NUMBER: _ClassVar[int]
+    SCATTER_FIELD_NUMBER: _ClassVar[int]
     client_id: int
     all_clients: PeerGroup
     similar_clients: PeerGroup
@@ -371,7 +376,48 @@ class ComparePeersResponse(_message.Message):
     defaulted_clients: PeerGroup
     comparisons: _containers.RepeatedCompositeFieldContainer[FeatureComparison]
     language_code: str
-    def __init__(self, client_id: _Optional[int] = ..., all_clients: _Optional[_Union[PeerGroup, _Mapping]] = ..., similar_clients: _Optional[_Union[PeerGroup, _Mapping]] = ..., repaid_clients: _Optional[_Union[PeerGroup, _Mapping]] = ..., defaulted_clients: _Optional[_Union[PeerGroup, _Mapping]] = ..., comparisons: _Optional[_Iterable[_Union[FeatureComparison, _Mapping]]] = ..., language_code: _Optional[str] = ...) -> None: ...
+    scatter: PeerScatter
+    def __init__(self, client_id: _Optional[int] = ..., all_clients: _Optional[_Union[PeerGroup, _Mapping]] = ..., similar_clients: _Optional[_Union[PeerGroup, _Mapping]] = ..., repaid_clients: _Optional[_Union[PeerGroup, _Mapping]] = ..., defaulted_clients: _Optional[_Union[PeerGroup, _Mapping]] = ..., comparisons: _Optional[_Iterable[_Union[FeatureComparison, _Mapping]]] = ..., language_code: _Optional[str] = ..., scatter: _Optional[_Union[PeerScatter, _Mapping]] = ...) -> None: ...
+
+class PeerScatter(_message.Message):
+    __slots__ = ("x_feature", "x_label", "x_unit", "y_feature", "y_label", "y_unit", "client_x", "client_y", "client_x_display_value", "client_y_display_value", "points", "eligible_client_count", "missing_client_count")
+    X_FEATURE_FIELD_NUMBER: _ClassVar[int]
+    X_LABEL_FIELD_NUMBER: _ClassVar[int]
+    X_UNIT_FIELD_NUMBER: _ClassVar[int]
+    Y_FEATURE_FIELD_NUMBER: _ClassVar[int]
+    Y_LABEL_FIELD_NUMBER: _ClassVar[int]
+    Y_UNIT_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_X_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_Y_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_X_DISPLAY_VALUE_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_Y_DISPLAY_VALUE_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    ELIGIBLE_CLIENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    MISSING_CLIENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    x_feature: str
+    x_label: str
+    x_unit: str
+    y_feature: str
+    y_label: str
+    y_unit: str
+    client_x: float
+    client_y: float
+    client_x_display_value: str
+    client_y_display_value: str
+    points: _containers.RepeatedCompositeFieldContainer[PeerPoint]
+    eligible_client_count: int
+    missing_client_count: int
+    def __init__(self, x_feature: _Optional[str] = ..., x_label: _Optional[str] = ..., x_unit: _Optional[str] = ..., y_feature: _Optional[str] = ..., y_label: _Optional[str] = ..., y_unit: _Optional[str] = ..., client_x: _Optional[float] = ..., client_y: _Optional[float] = ..., client_x_display_value: _Optional[str] = ..., client_y_display_value: _Optional[str] = ..., points: _Optional[_Iterable[_Union[PeerPoint, _Mapping]]] = ..., eligible_client_count: _Optional[int] = ..., missing_client_count: _Optional[int] = ...) -> None: ...
+
+class PeerPoint(_message.Message):
+    __slots__ = ("x", "y", "defaulted")
+    X_FIELD_NUMBER: _ClassVar[int]
+    Y_FIELD_NUMBER: _ClassVar[int]
+    DEFAULTED_FIELD_NUMBER: _ClassVar[int]
+    x: float
+    y: float
+    defaulted: bool
+    def __init__(self, x: _Optional[float] = ..., y: _Optional[float] = ..., defaulted: _Optional[bool] = ...) -> None: ...
 
 class PeerGroup(_message.Message):
     __slots__ = ("label", "rule", "client_count", "default_rate")

@@ -12,6 +12,7 @@ from creditscore.v1 import application_pb2, credit_score_pb2
 from server.contract import APPLICATION_FIELDS, category_labels
 from server.insight.explanation import Explanation
 from server.insight.model_info import ModelInfo
+from server.insight.peer_scatter import PeerScatter
 from server.insight.peers import Distribution, FeatureComparison, PeerComparison, PeerGroup
 from server.insight.profile import ClientProfile
 from server.insight.reasons import Reason
@@ -218,6 +219,26 @@ def peers_response(comparison: PeerComparison) -> pb.ComparePeersResponse:
         defaulted_clients=_group(comparison.defaulted_clients),
         comparisons=[_comparison(c) for c in comparison.comparisons],
         language_code=comparison.language,
+        scatter=None if comparison.scatter is None else _scatter(comparison.scatter),
+    )
+
+
+def _scatter(scatter: PeerScatter) -> pb.PeerScatter:
+    x, y = scatter.x, scatter.y
+    return pb.PeerScatter(
+        x_feature=x.feature,
+        x_label=x.label,
+        x_unit=x.unit,
+        y_feature=y.feature,
+        y_label=y.label,
+        y_unit=y.unit,
+        client_x=x.client_value,
+        client_y=y.client_value,
+        client_x_display_value=x.client_display_value,
+        client_y_display_value=y.client_display_value,
+        points=[pb.PeerPoint(x=p.x, y=p.y, defaulted=p.defaulted) for p in scatter.points],
+        eligible_client_count=scatter.eligible_client_count,
+        missing_client_count=scatter.missing_client_count,
     )
 
 

@@ -1,4 +1,11 @@
-"""Which features a reason may cite, and how missing history values are recognised."""
+"""The one list of facts that may not be given to a client as reasons, and how missing history
+values are recognised.
+
+Reasons reach the client through the advisor's screen and the client's letter, both from
+Explain's refusal and approval reasons; ``excluded`` is applied where they are chosen
+(server.insight.explanation), so no other place needs to repeat the list. The contract's
+``Reason`` message states it for API readers.
+"""
 
 from __future__ import annotations
 

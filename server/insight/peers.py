@@ -13,6 +13,7 @@ from server.contract import quote, request_rule
 from server.errors import FieldViolation, InvalidArgument
 from server.insight.labels import feature_label
 from server.insight.language import Language
+from server.insight.peer_scatter import DEFAULT_SCATTER_POINTS, PeerScatter, peer_scatter
 from server.insight.population import Counts, FeatureTable, ReferencePopulation
 from server.insight.similar import SimilarGroup, SimilarityIndex
 from server.insight.store import FeatureValue
@@ -35,6 +36,7 @@ DEFAULT_FEATURE_COUNT = 5
 DEFAULT_BINS = 20
 # 1 bin tells nothing: the contract's lower bound 0 means "the default".
 MIN_BINS, MAX_BINS = 2, int(request_rule("ComparePeersRequest", "histogram_bin_count").high)
+MAX_SCATTER_POINTS = int(request_rule("ComparePeersRequest", "scatter_max_points").high)
 QUANTILE_LEVELS = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
 # Histograms span every value of all clients and the client's own, unless the extremes lie far
 # beyond the 1st-99th percentile range (a few huge incomes): then they span that range, so that
@@ -115,6 +117,7 @@ class PeerComparison:
     defaulted_clients: PeerGroup
     comparisons: tuple[FeatureComparison, ...]
     language: Language
+    scatter: PeerScatter | None = None
 
 
 class PeerComparer:
@@ -137,9 +140,12 @@ class PeerComparer:
         features: Sequence[str],
         bin_count: int,
         language: Language,
+        scatter_features: Sequence[str] = (),
+        scatter_max_points: int = 0,
     ) -> PeerComparison:
         """The comparison ComparePeers returns; InvalidArgument names every bad field."""
-        names, bins = self._validate(features, bin_count)
+        problems = self._scatter_problems(scatter_features, scatter_max_points)
+        names, bins = self._validate(features, bin_count, problems)
         position = self._store.position(client_id)
         similar = self._similarity.group(position, language)
         population = self._population
@@ -156,9 +162,38 @@ class PeerComparer:
                 for name in names
             ),
             language=language,
+            scatter=peer_scatter(
+                self._population,
+                scatter_features,
+                position,
+                similar.positions,
+                scatter_max_points or DEFAULT_SCATTER_POINTS,
+                language,
+            )
+            if scatter_features
+            else None,
         )
 
-    def _validate(self, features: Sequence[str], bin_count: int) -> tuple[tuple[str, ...], int]:
+    def _scatter_problems(self, features: Sequence[str], max_points: int) -> list[FieldViolation]:
+        problems = [
+            FieldViolation(
+                f"scatter_features[{k}]",
+                f"{quote(name)} is not a numeric model feature (see GetModelInfo)",
+            )
+            for k, name in enumerate(features)
+            if name not in self._population.numeric
+        ]
+        if len(features) not in (0, 2):
+            problems.append(FieldViolation("scatter_features", "two features, or none"))
+        if not 0 <= max_points <= MAX_SCATTER_POINTS:
+            problems.append(
+                FieldViolation("scatter_max_points", f"must be 0 to {MAX_SCATTER_POINTS}")
+            )
+        return problems
+
+    def _validate(
+        self, features: Sequence[str], bin_count: int, scatter: list[FieldViolation]
+    ) -> tuple[tuple[str, ...], int]:
         problems = [
             FieldViolation(
                 f"features[{k}]", f"{quote(name)} is not a model feature (see GetModelInfo)"
@@ -172,6 +207,7 @@ class PeerComparer:
             problems.append(
                 FieldViolation("histogram_bin_count", f"must be 0 or {MIN_BINS} to {MAX_BINS}")
             )
+        problems += scatter
         if problems:
             raise InvalidArgument(problems)
         return tuple(features) or self._default_features, bin_count or DEFAULT_BINS

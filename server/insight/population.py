@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,13 @@ from model_build.features import FeatureInfo
 from server.insight.store import ClientStore
 from server.insight.units import DisplayUnit, display_unit
 
-__all__ = ["CategoryCounts", "Counts", "FeatureTable", "ReferencePopulation"]
+__all__ = [
+    "CategoryCounts",
+    "Counts",
+    "FeatureTable",
+    "ReferencePopulation",
+    "population_tables",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -117,31 +124,103 @@ class CategoryCounts:
 class ReferencePopulation:
     """The stored clients with a known outcome, and every feature's distribution among them."""
 
-    def __init__(self, store: ClientStore) -> None:
+    def __init__(self, store: ClientStore, tables: Mapping[str, np.ndarray] | None = None) -> None:
+        """``tables``: the numeric features' distributions as ``population_tables`` wrote them
+        (memory-mapped serving tables), so that they need not be sorted again; None or tables
+        of other display units: computed here."""
         start = time.perf_counter()
         self.store = store
         self.positions = np.flatnonzero(store.is_reference)
         self.defaulted = store.target[self.positions] == 1.0
         self.size = int(self.positions.size)
         self.default_rate = float(self.defaulted.mean()) if self.size else 0.0
-        self.numeric: dict[str, FeatureTable] = {}
         self.categorical: dict[str, CategoryCounts] = {}
         for info in store.catalog.features:
-            column = store.column(info.name)[self.positions]
             if info.kind == "categorical":
+                column = store.column(info.name)[self.positions]
                 self.categorical[info.name] = _category_counts(column, info, self.defaulted)
-            else:
-                self.numeric[info.name] = _feature_table(column, info, self.defaulted)
+        numeric = [info for info in store.catalog.features if info.kind != "categorical"]
+        mapped = tables is not None and _fits(tables, numeric)
+        # Whether the numeric tables are the mapped ones (True) or were sorted here.
+        self.mapped = mapped
+        if tables is not None and mapped:
+            self.numeric: dict[str, FeatureTable] = _mapped_tables(tables, numeric)
+        else:
+            self.numeric = {
+                info.name: _feature_table(
+                    store.column(info.name)[self.positions], info, self.defaulted
+                )
+                for info in numeric
+            }
         logger.info(
-            "reference population: %d clients, %d features in %.1fs",
+            "reference population: %d clients, %d features in %.1fs (%s)",
             self.size,
             len(store.catalog),
             time.perf_counter() - start,
+            "mapped tables" if mapped else "sorted at start",
         )
 
     def percentile(self, feature: str, display_value: float) -> float | None:
         """Percentile of a display-unit value of a numeric feature among all reference clients."""
         return self.numeric[feature].all_clients.percentile(display_value)
+
+
+def population_tables(population: ReferencePopulation) -> dict[str, np.ndarray]:
+    """The numeric features' distributions as flat arrays (for the serving tables), in
+    catalogue order: feature k's distinct values are ``values[offsets[k]:offsets[k + 1]]`` and
+    its cumulative counts ``*_cum[offsets[k] + k : offsets[k + 1] + k + 1]``."""
+    tables = list(population.numeric.values())
+    sizes = [t.all_clients.values.size for t in tables]
+    return {
+        "population_offsets": np.r_[0, np.cumsum(sizes, dtype=np.int64)].astype(np.int64),
+        "population_values": _concat([t.all_clients.values for t in tables], np.float64),
+        "population_all_cum": _concat([t.all_clients.cum for t in tables], np.int32),
+        "population_repaid_cum": _concat([t.repaid.cum for t in tables], np.int32),
+        "population_defaulted_cum": _concat([t.defaulted.cum for t in tables], np.int32),
+        "population_missing": np.array(
+            [(t.all_clients.missing, t.repaid.missing, t.defaulted.missing) for t in tables],
+            dtype=np.int64,
+        ).reshape(-1, 3),
+        "population_integral": np.array([t.integral for t in tables], dtype=bool),
+        "population_scales": np.array([t.unit.scale for t in tables], dtype=np.float64),
+    }
+
+
+def _concat(parts: list[Any], dtype: type) -> np.ndarray:
+    return np.concatenate([np.asarray(p, dtype=dtype) for p in parts] or [np.empty(0, dtype)])
+
+
+def _fits(tables: Mapping[str, np.ndarray], numeric: list[FeatureInfo]) -> bool:
+    """Whether mapped tables describe these features in today's display units."""
+    if "population_scales" not in tables or len(tables["population_scales"]) != len(numeric):
+        return False
+    scales = np.array([display_unit(info).scale for info in numeric], dtype=np.float64)
+    # A display unit changed since export: those tables hold other values, sort again.
+    return bool(np.array_equal(scales, tables["population_scales"]))
+
+
+def _mapped_tables(
+    tables: Mapping[str, np.ndarray], numeric: list[FeatureInfo]
+) -> dict[str, FeatureTable]:
+    """FeatureTables over views of the flat arrays (nothing copied)."""
+    offsets = tables["population_offsets"].tolist()
+    values, missing = tables["population_values"], tables["population_missing"].tolist()
+    all_cum, repaid_cum = tables["population_all_cum"], tables["population_repaid_cum"]
+    bad_cum, integral = tables["population_defaulted_cum"], tables["population_integral"]
+    found: dict[str, FeatureTable] = {}
+    for k, info in enumerate(numeric):
+        start, stop = offsets[k], offsets[k + 1]
+        distinct = values[start:stop]
+        counts = slice(start + k, stop + k + 1)
+        missing_all, missing_repaid, missing_bad = missing[k]
+        found[info.name] = FeatureTable(
+            unit=display_unit(info),
+            all_clients=Counts(distinct, all_cum[counts], missing_all),
+            repaid=Counts(distinct, repaid_cum[counts], missing_repaid),
+            defaulted=Counts(distinct, bad_cum[counts], missing_bad),
+            integral=bool(integral[k]),
+        )
+    return found
 
 
 def _feature_table(column: np.ndarray, info: FeatureInfo, defaulted: np.ndarray) -> FeatureTable:

@@ -69,8 +69,8 @@ class InsightService:
         self._messages = messages or ScoreMessages(
             self._scorer.codes, self._scorer.model_version, self._scorer.threshold
         )
-        self._store = ClientStore(artifacts.book, artifacts.catalog)
-        population = ReferencePopulation(self._store)
+        self._store = ClientStore(artifacts.tables, artifacts.catalog)
+        population = ReferencePopulation(self._store, artifacts.tables.arrays)
         self._encoder = FeedEncoder(artifacts.spec)
         self._explainer = explainer or LightGBMExplainer(artifacts.booster_path)
         self._cache: LruCache[int, Attribution] = LruCache(cache_entries)
@@ -154,7 +154,12 @@ class InsightService:
         language, problems = check_language(request.language_code)
         with _reported_with(problems):
             comparison = self._peers.compare(
-                request.client_id, list(request.features), request.histogram_bin_count, language
+                request.client_id,
+                list(request.features),
+                request.histogram_bin_count,
+                language,
+                list(request.scatter_features),
+                request.scatter_max_points,
             )
         return convert.peers_response(comparison)
 

@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from model_build.features import FeatureCatalog, FeatureInfo
+from server.client_tables import ServingTables
 from server.errors import NotFound
 
 __all__ = ["ClientStore", "FeatureValue"]
@@ -22,28 +22,37 @@ FeatureValue = float | str | None
 @dataclass(frozen=True, slots=True)
 class _Column:
     info: FeatureInfo
-    # Numeric features: the book's float64 column (a view). Categorical features: codes into
-    # info.vocabulary, -1 where missing.
+    # Numeric features: the float64 column of the serving tables (a view). Categorical
+    # features: codes into info.vocabulary, -1 where missing.
     values: np.ndarray
 
 
 class ClientStore:
     """The stored clients (train and test) as per-feature arrays, addressed by book position."""
 
-    def __init__(self, book: pd.DataFrame, catalog: FeatureCatalog) -> None:
+    def __init__(self, tables: ServingTables, catalog: FeatureCatalog) -> None:
+        """``tables``: the artifacts' serving tables (views of them, never copies: mapped
+        tables stay shared between processes)."""
         self.catalog = catalog
-        self.client_ids = book.index.to_numpy(dtype=np.int64)
+        self.client_ids = tables["client_ids"]
         # Ids sorted once: a lookup is a binary search (no 300k-entry dict or hash index).
-        self._by_id = np.argsort(self.client_ids, kind="stable")
+        self._by_id = tables["id_order"]
         self._sorted_ids = self.client_ids[self._by_id]
         if np.any(self._sorted_ids[1:] == self._sorted_ids[:-1]):
             raise ValueError("the client book lists a client twice")
-        self._columns = tuple(_column(book, info) for info in catalog.features)
+        numeric = {info.name: k for k, info in enumerate(_of_kind(catalog, numeric=True))}
+        categorical = {info.name: k for k, info in enumerate(_of_kind(catalog, numeric=False))}
+        self._columns = tuple(
+            _Column(info, tables["catalog_codes"][:, categorical[info.name]])
+            if info.kind == "categorical"
+            else _Column(info, tables["numeric"][:, numeric[info.name]])
+            for info in catalog.features
+        )
         self._index = {info.name: k for k, info in enumerate(catalog.features)}
-        self.probability = book["probability"].to_numpy(dtype=np.float64)
-        self.refused = (book["decision"].astype(str) == "REFUSE").to_numpy()
-        self.is_reference = _reference_mask(book)
-        self.target = book["TARGET"].to_numpy(dtype=np.float64, na_value=np.nan)
+        self.probability = tables["probability"]
+        self.refused = tables["refused"]
+        self.is_reference = tables["reference"]
+        self.target = tables["target"]
 
     def __len__(self) -> int:
         return len(self.client_ids)
@@ -68,20 +77,7 @@ class ClientStore:
         return None if np.isnan(raw) else float(raw)
 
 
-def _column(book: pd.DataFrame, info: FeatureInfo) -> _Column:
-    series = book[info.name]
-    if info.kind != "categorical":
-        if series.dtype == np.float64:
-            return _Column(info, series.to_numpy())  # a view: the book is not copied
-        return _Column(info, series.to_numpy(dtype=np.float64, na_value=np.nan))
-    strings = series.astype(object).where(series.notna(), None).to_numpy()
-    codes = pd.Index(list(info.vocabulary), dtype=object).get_indexer(strings)
-    return _Column(info, codes.astype(np.int16))
-
-
-def _reference_mask(book: pd.DataFrame) -> np.ndarray:
-    """Clients with a known outcome: the reference population of percentiles and peer groups."""
-    known = book["TARGET"].notna().to_numpy().copy()
-    if "split" in book.columns:
-        known &= (book["split"].astype(str) == "train").to_numpy()
-    return known
+def _of_kind(catalog: FeatureCatalog, *, numeric: bool) -> list[FeatureInfo]:
+    """Catalogue features of one kind in catalogue order: the column order of the serving
+    tables' ``numeric`` and ``catalog_codes`` (the feature spec's)."""
+    return [info for info in catalog.features if (info.kind == "categorical") != numeric]

@@ -12,6 +12,7 @@ from creditscore.v1 import credit_score_pb2 as pb
 from gradio_ui import actions
 from gradio_ui.client import CreditScoreClient, ErrorKind, ServiceError
 from gradio_ui.formatting import format_percent, sigmoid
+from gradio_ui.periods import with_period
 from gradio_ui.settings import Language, UiSettings
 from gradio_ui.texts import t
 from tests.gradio_ui.contract import LANGUAGES, contract_labels
@@ -286,7 +287,9 @@ def test_profile_lists_every_field_and_flags_missing_values(
 ) -> None:
     fields = ui_client.get_client(refused_id, "en").fields
     profile = refused_view.profile
-    assert list(profile["label"]) == [f.label for f in fields]
+    # Each label as the server words it, with the period of an amount where it has one.
+    assert list(profile["label"]) == [with_period(f.name, f.label, "en") for f in fields]
+    assert "Loan repayment (per month)" in list(profile["label"])
     assert list(profile["missing"]) == [f.is_missing for f in fields]
     for field, value in zip(fields, profile["value"], strict=True):
         assert field.display_value in value

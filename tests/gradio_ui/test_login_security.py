@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from gradio_ui.settings import LockoutPolicy, ServerCredentials, SessionPolicy, UiSettings
+from gradio_ui.texts import t
 from tests.gradio_ui.browser import TIMEOUT_MS, needs_chromium, shot
 from tests.gradio_ui.fake_server import FakeModelServer, serve_fake
 from tests.gradio_ui.logins import PASSWORD, USER, FakeClock, running_app, users
@@ -55,11 +56,11 @@ def _login_page(browser: Browser, url: str) -> Page:
 
 
 def _try(page: Page, password: str) -> int:
-    """Submits the login form; the status of Gradio's /login answer."""
-    page.get_by_label("username").fill(USER)
-    page.get_by_label("password").fill(password)
+    """Submits the (French) login form; the status of Gradio's /login answer."""
+    page.get_by_label("nom d'utilisateur").fill(USER)
+    page.get_by_label("mot de passe").fill(password)
     with page.expect_response(lambda r: r.url.rstrip("/").endswith("/login")) as answer:
-        page.get_by_role("button", name="Login").click()
+        page.get_by_role("button", name="Connexion").click()
     return answer.value.status
 
 
@@ -68,7 +69,7 @@ def _expect_app(page: Page) -> None:
 
 
 def _expect_login_page(page: Page) -> None:
-    expect(page.get_by_role("button", name="Login")).to_be_visible()
+    expect(page.get_by_role("button", name="Connexion")).to_be_visible()
     expect(page.locator("#client-id")).to_have_count(0)
 
 
@@ -93,6 +94,44 @@ def test_wrong_passwords_lock_the_login_and_the_page_says_so_in_french(
     expect(message).to_contain_text(LOCKED_FR)
     shot(page, "21_login_locked_right_password")
     page.close()
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_the_login_page_of_a_french_app_is_in_french(browser: Browser, app_url: str) -> None:
+    page = _login_page(browser, app_url)
+    expect(page.get_by_role("button", name="Connexion")).to_be_visible()
+    expect(page.get_by_label("nom d'utilisateur")).to_be_visible()
+    expect(page.get_by_label("mot de passe")).to_be_visible()
+    expect(page.locator("body")).to_contain_text(t("fr", "app.title"))
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    text = page.locator("body").inner_text()
+    assert "Login" not in text and "username" not in text.lower()
+    shot(page, "25_login_fr")
+    page.close()
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_the_login_page_follows_the_language_of_the_address(
+    browser: Browser, settings: UiSettings, clock: FakeClock
+) -> None:
+    english = dataclasses.replace(settings, language="en")
+    with running_app(english, clock) as url:
+        page = _login_page(browser, url)
+        expect(page.get_by_role("button", name="Login")).to_be_visible()
+        expect(page.locator("body")).to_contain_text(t("en", "app.title"))
+        assert page.evaluate("document.documentElement.lang") == "en"
+        page.goto(f"{url}/?lang=fr")
+        expect(page.get_by_role("button", name="Connexion")).to_be_visible()
+        expect(page.locator("body")).to_contain_text(t("fr", "app.title"))
+        expect(page.locator("body")).not_to_contain_text(t("en", "app.title"))
+        assert page.evaluate("document.documentElement.lang") == "fr"
+        shot(page, "26_login_fr_from_address")
+        # A lock met on that page is said in French too.
+        _lock(page)
+        expect(page.locator("#cs-login-message")).to_contain_text(LOCKED_FR)
+        page.close()
 
 
 @pytest.mark.slow

@@ -168,7 +168,9 @@ def test_the_currency_is_a_setting_and_none_is_invented() -> None:
 def test_no_car_makes_the_car_age_not_applicable_rather_than_missing() -> None:
     response = pb.GetClientResponse()
     response.application.flag_own_car = "N"
-    response.fields.add(name="own_car_age", label="Car age", group="Assets", display_value="—")
+    response.fields.add(
+        name="own_car_age_years", label="Car age", group="Assets", display_value="—"
+    )
     response.fields.add(name="ext_source_1", label="Score 1", group="Bureau", display_value="—")
     for field in response.fields:
         field.is_missing = True

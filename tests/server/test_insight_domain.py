@@ -14,7 +14,7 @@ from creditscore.v1 import credit_score_pb2 as pb
 from server.artifacts import ServingArtifacts
 from server.errors import InvalidArgument, NotFound
 from server.insight import InsightService
-from server.insight.eligibility import EXCLUDED_FROM_REASONS
+from server.insight.eligibility import EXCLUDED_FROM_REASONS, excluded
 from server.insight.explainer import Attribution
 from server.insight.explanation import ExplanationBuilder
 from server.insight.population import Counts, ReferencePopulation
@@ -46,7 +46,7 @@ def booster(serving_artifacts: ServingArtifacts) -> lgb.Booster:
 
 @pytest.fixture(scope="module")
 def population(serving_artifacts: ServingArtifacts) -> ReferencePopulation:
-    return ReferencePopulation(ClientStore(serving_artifacts.book, serving_artifacts.catalog))
+    return ReferencePopulation(ClientStore(serving_artifacts.tables, serving_artifacts.catalog))
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +162,21 @@ def test_reasons_never_cite_a_protected_characteristic(
         cited = {r.feature for r in (*response.refusal_reasons, *response.approval_reasons)}
         assert not cited & PROTECTED
     assert "CODE_GENDER" not in serving_artifacts.catalog.names
+
+
+def test_reasons_never_cite_any_fact_of_the_excluded_list_in_either_language(
+    service: InsightService, serving_artifacts: ServingArtifacts
+) -> None:
+    assert {"CODE_GENDER", "NAME_FAMILY_STATUS"} <= EXCLUDED_FROM_REASONS
+    names = serving_artifacts.catalog.names
+    assert any(excluded(name) for name in names), "the test model has facts to exclude"
+    for client_id in serving_artifacts.book.index[:120].tolist():
+        for language in ("en", "fr"):
+            response = service.explain(
+                pb.ExplainRequest(client_id=client_id, language_code=language)
+            )
+            cited = [r.feature for r in (*response.refusal_reasons, *response.approval_reasons)]
+            assert not [name for name in cited if excluded(name)], (client_id, cited)
 
 
 def test_reason_percentile_counts_lower_clients_and_half_the_ties(
@@ -771,6 +786,79 @@ def test_peers_of_a_test_client_use_the_reference_population(
     )
     assert response.similar_clients.label == "Clients similaires"
     assert response.comparisons[0].all_clients.HasField("client_percentile")
+
+
+def test_a_scatter_places_the_client_among_a_bounded_sample_of_similar_clients(
+    service: InsightService, serving_artifacts: ServingArtifacts, train_ids: list[int]
+) -> None:
+    client_id = train_ids[5]
+    request = pb.ComparePeersRequest(
+        client_id=client_id,
+        features=["AMT_CREDIT"],
+        scatter_features=["AGE_YEARS", "AMT_INCOME_TOTAL"],
+        scatter_max_points=40,
+    )
+    response = service.compare_peers(request)
+    scatter = response.scatter
+    book = serving_artifacts.book
+    assert (scatter.x_feature, scatter.y_feature) == ("AGE_YEARS", "AMT_INCOME_TOTAL")
+    assert scatter.x_label and scatter.y_label and scatter.x_unit == "years"
+    assert scatter.client_x == pytest.approx(book.loc[client_id, "AGE_YEARS"])
+    assert scatter.client_y == pytest.approx(book.loc[client_id, "AMT_INCOME_TOTAL"])
+    group = response.similar_clients.client_count
+    assert scatter.eligible_client_count + scatter.missing_client_count == group
+    assert len(scatter.points) == min(40, scatter.eligible_client_count)
+    reference = book[book["split"].astype(str) == "train"]
+    ages = set(reference["AGE_YEARS"].round(6))
+    assert all(round(point.x, 6) in ages for point in scatter.points)
+    # Deterministic: the same request gives the same points.
+    assert service.compare_peers(request).scatter == scatter
+
+
+def test_a_scatter_point_says_whether_that_client_defaulted(
+    service: InsightService, train_ids: list[int]
+) -> None:
+    response = service.compare_peers(
+        pb.ComparePeersRequest(
+            client_id=train_ids[1],
+            scatter_features=["AMT_CREDIT", "AMT_ANNUITY"],
+            scatter_max_points=1000,
+        )
+    )
+    rate = sum(p.defaulted for p in response.scatter.points) / len(response.scatter.points)
+    if response.scatter.eligible_client_count <= 1000:  # every similar client is a point
+        assert rate == pytest.approx(response.similar_clients.default_rate)
+
+
+def test_no_scatter_is_sent_unless_two_features_are_asked(
+    service: InsightService, train_ids: list[int]
+) -> None:
+    response = service.compare_peers(pb.ComparePeersRequest(client_id=train_ids[0]))
+    assert not response.HasField("scatter")
+
+
+def test_a_scatter_needs_two_numeric_features_and_a_bounded_sample(
+    service: InsightService, train_ids: list[int]
+) -> None:
+    with pytest.raises(InvalidArgument) as error:
+        service.compare_peers(
+            pb.ComparePeersRequest(
+                client_id=train_ids[0],
+                scatter_features=["AMT_CREDIT", "NAME_INCOME_TYPE", "NOPE"],
+                scatter_max_points=1001,
+            )
+        )
+    assert _violation_fields(error) == [
+        "scatter_features[1]",
+        "scatter_features[2]",
+        "scatter_features",
+        "scatter_max_points",
+    ]
+    with pytest.raises(InvalidArgument) as error:
+        service.compare_peers(
+            pb.ComparePeersRequest(client_id=train_ids[0], scatter_features=["AMT_CREDIT"])
+        )
+    assert _violation_fields(error) == ["scatter_features"]
 
 
 def test_compare_peers_of_an_unknown_client_is_not_found(service: InsightService) -> None:

@@ -115,6 +115,16 @@ def test_compare_peers_returns_four_groups(stub: Stub, client_id: int) -> None:
     assert response.defaulted_clients.default_rate == 1.0
 
 
+def test_compare_peers_sends_the_scatter_of_similar_clients(stub: Stub, client_id: int) -> None:
+    response = stub.ComparePeers(
+        pb.ComparePeersRequest(
+            client_id=client_id, scatter_features=["AGE_YEARS", "AMT_CREDIT"], scatter_max_points=5
+        )
+    )
+    assert response.scatter.x_feature == "AGE_YEARS"
+    assert 0 < len(response.scatter.points) <= 5
+
+
 def test_compare_peers_names_the_unknown_feature(stub: Stub, client_id: int) -> None:
     with pytest.raises(grpc.RpcError) as error:
         stub.ComparePeers(
