@@ -603,12 +603,28 @@ def test_the_server_starts_with_the_settings_of_its_deployment(
 
 
 def test_the_artifacts_come_from_the_model_image_copied_at_start(server_pod: dict) -> None:
-    (init,) = server_pod["initContainers"]
+    init = next(c for c in server_pod["initContainers"] if c["name"] == "artifacts")
     assert init["image"].startswith("creditscore-model:")
     assert init["command"] == ["cp", "-R", "/artifacts/.", "/model/"]
     assert init["volumeMounts"] == [{"name": "artifacts", "mountPath": "/model"}]
     volume = next(v for v in server_pod["volumes"] if v["name"] == "artifacts")
     assert set(volume) == {"name", "emptyDir"}
+
+
+def test_the_kernels_compiled_into_the_image_fill_the_writable_numba_cache(
+    server_pod: dict,
+) -> None:
+    # The emptyDir mounted over the image's NUMBA_CACHE_DIR would hide the kernels the image
+    # carries: copied into it first, a pod starts without compiling.
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "NUMBA_CACHE_DIR=/home/app/.cache/numba" in dockerfile
+    assert "RUN python -m server.compile_kernels" in dockerfile
+    init = next(c for c in server_pod["initContainers"] if c["name"] == "kernels")
+    assert init["image"].startswith("creditscore:")
+    assert init["command"] == ["cp", "-R", "/home/app/.cache/numba/.", "/kernels/"]
+    assert init["volumeMounts"] == [{"name": "numba-cache", "mountPath": "/kernels"}]
+    mounts = container(server_pod, "server")["volumeMounts"]
+    assert {"name": "numba-cache", "mountPath": "/home/app/.cache/numba"} in mounts
 
 
 def test_probes_check_the_grpc_health_service_on_the_serving_port(
