@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import shutil
+import stat
 import tempfile
 import time
 import uuid
@@ -414,30 +417,74 @@ def _reasons_for(model: ReviewedModel, outcome: LetterOutcome) -> tuple[str, ...
 
 
 class LetterFiles:
-    """Where the letters handed to the browser are written, one folder each (two advisors may
-    print the same client's letter at once). Gradio serves its own copy, so a letter is
-    deleted once `keep_seconds` old: the record, not the disk, is where decisions live."""
+    """Where the letters handed to the browser are written: under ``root`` (by default a
+    folder of this user's alone in the temporary directory), a folder per app process and one
+    per letter (two advisors may print the same client's letter at once). Gradio serves its
+    own copy, so a letter is deleted once ``keep_seconds`` old: the record, not the disk, is
+    where decisions live. Letters left behind by an app that was killed (no clean-up ran) are
+    deleted by the next app of the same user, at its start or its next letter."""
 
-    def __init__(self, directory: Path | None = None, *, keep_seconds: float = 600) -> None:
-        if directory is None:
-            directory = Path(tempfile.mkdtemp(prefix="creditscore-letters-"))
-            # A folder of its own goes with it (at the latest when the app's process ends).
-            weakref.finalize(self, shutil.rmtree, directory, ignore_errors=True)
-        self.directory = directory
+    def __init__(self, root: Path | None = None, *, keep_seconds: float = 600) -> None:
+        self.root = root if root is not None else _private_root()
         self.keep_seconds = keep_seconds
+        self.directory = Path(tempfile.mkdtemp(prefix="app-", dir=self.root))
+        # The app's own folder goes with it (at the latest when the app's process ends).
+        weakref.finalize(self, shutil.rmtree, self.directory, ignore_errors=True)
+        self._purge()
 
     def write(self, name: str, data: bytes) -> Path:
         """Writes `data` as a file called `name`; returns its path."""
         self._purge()
+        self.directory.mkdir(mode=0o700, exist_ok=True)
         path = Path(tempfile.mkdtemp(dir=self.directory)) / name
         path.write_bytes(data)
         return path
 
     def _purge(self) -> None:
+        """Deletes the letters older than ``keep_seconds`` of every app under the root, and
+        the empty folders of other apps (another app's live folder is made again on its next
+        letter). Files vanishing meanwhile (another app purging too) are no error."""
         cutoff = time.time() - self.keep_seconds
-        for folder in self.directory.iterdir():
-            if folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
+        for app in _folders(self.root):
+            # Deleting its letters makes the folder look new: judge it before.
+            idle = _older(app, cutoff)
+            for letter in _folders(app):
+                if _older(letter, cutoff):
+                    shutil.rmtree(letter, ignore_errors=True)
+            if idle and app != self.directory:
+                with contextlib.suppress(OSError):  # not empty, or gone
+                    app.rmdir()
+
+
+def _private_root() -> Path:
+    """This user's letters folder in the temporary directory, readable by this user alone; a
+    fresh private folder (with a warning) when that name is taken by something else."""
+    root = Path(tempfile.gettempdir()) / f"creditscore-letters-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        root.mkdir(mode=0o700)
+    info = root.lstat()
+    if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077:
+        return root
+    logger.warning(
+        "%s is not a folder of this user's alone: letters go to a new private folder, and "
+        "letters of apps that were killed are not cleaned up; remove it",
+        root,
+    )
+    return Path(tempfile.mkdtemp(prefix="creditscore-letters-"))
+
+
+def _folders(directory: Path) -> list[Path]:
+    try:
+        return [entry for entry in directory.iterdir() if entry.is_dir()]
+    except FileNotFoundError:
+        return []
+
+
+def _older(path: Path, cutoff: float) -> bool:
+    try:
+        return path.stat().st_mtime < cutoff
+    except FileNotFoundError:
+        return False
 
 
 # --- The screen ------------------------------------------------------------------------------

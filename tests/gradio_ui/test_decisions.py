@@ -6,7 +6,9 @@ from the model's."""
 from __future__ import annotations
 
 import io
+import os
 import re
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -386,7 +388,7 @@ def test_without_the_letters_font_the_history_still_shows_and_the_letter_says_wh
     assert screen.letter_path is None
     assert screen.letter_status == t("fr", "letter.unavailable")
     assert screen.history.records[0].request_id == model.request_id
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.rglob("*.pdf")) == []
 
 
 def test_old_letters_are_deleted_from_the_disk(tmp_path: Path) -> None:
@@ -394,6 +396,35 @@ def test_old_letters_are_deleted_from_the_disk(tmp_path: Path) -> None:
     first = letters.write("letter_1_20250302.pdf", b"%PDF-1")
     second = letters.write("letter_1_20250302.pdf", b"%PDF-2")
     assert not first.exists() and second.read_bytes() == b"%PDF-2"
+
+
+def test_letters_left_by_a_killed_app_are_deleted_when_the_next_app_starts(
+    tmp_path: Path,
+) -> None:
+    killed = tmp_path / "app-killed"
+    old_letter = killed / "letter-old" / "letter_1_20250302.pdf"
+    old_letter.parent.mkdir(parents=True)
+    old_letter.write_bytes(b"%PDF-old")
+    young_letter = tmp_path / "app-running" / "letter-young" / "letter_2_20250302.pdf"
+    young_letter.parent.mkdir(parents=True)
+    young_letter.write_bytes(b"%PDF-young")
+    an_hour_ago = time.time() - 3600
+    for folder in (old_letter.parent, killed):
+        os.utime(folder, (an_hour_ago, an_hour_ago))
+
+    letters = decisions.LetterFiles(tmp_path, keep_seconds=600)
+
+    assert not killed.exists()  # its letter and then its empty folder
+    assert young_letter.read_bytes() == b"%PDF-young"  # another app's letter, still served
+    assert letters.write("letter_3_20250302.pdf", b"%PDF-3").parent.parent == letters.directory
+
+
+def test_by_default_letters_go_to_a_folder_only_this_user_can_read() -> None:
+    letters = decisions.LetterFiles()
+    written = letters.write("letter_4_20250302.pdf", b"%PDF-4")
+    info = letters.root.stat()
+    assert info.st_uid == os.getuid() and info.st_mode & 0o077 == 0
+    assert written.is_relative_to(letters.root)
 
 
 # --- The app's own account on a server that checks callers ------------------------------------
