@@ -22,6 +22,7 @@ __all__ = [
     "cycling",
     "interleaved",
     "sequential",
+    "warmup_calls",
 ]
 
 T = TypeVar("T")
@@ -157,6 +158,15 @@ async def _load(
             await channel.close()
 
 
+def warmup_calls(budget: Budget, concurrency: int, connections: int = 1) -> int:
+    """The calls concurrent_load makes before it measures (not in its LoadResult)."""
+    return connections * (_warmup_burst(budget, concurrency) + budget.warmup)
+
+
+def _warmup_burst(budget: Budget, concurrency: int) -> int:
+    return min(budget.warmup, concurrency) or 1
+
+
 async def _load_on(
     channels: list[grpc.aio.Channel],
     make_call: Callable[[grpc.aio.Channel], AsyncCall],
@@ -165,7 +175,7 @@ async def _load_on(
 ) -> LoadResult:
     calls = [make_call(channel) for channel in channels]
     for call in calls:
-        await asyncio.gather(*(call(i) for i in range(min(budget.warmup, concurrency) or 1)))
+        await asyncio.gather(*(call(i) for i in range(_warmup_burst(budget, concurrency))))
         for i in range(budget.warmup):
             await call(i)
     samples: list[int] = []

@@ -30,11 +30,13 @@ from benchmarks.grpc_load import (
     LoadResult,
     concurrent_load,
     interleaved,
+    warmup_calls,
 )
 from benchmarks.local_postgres import PostgresUnavailable, start_postgres
 from benchmarks.ours import async_score, fetch_applications
 from benchmarks.plan import Plan
 from benchmarks.processes import HOST, ProcessError, Service, free_port, grpc_ready, start_service
+from benchmarks.server_usage import Usage, usage_of
 from benchmarks.stats import Budget
 from benchmarks.workload import Workload
 from creditscore.v1 import credit_score_pb2 as cs
@@ -96,6 +98,7 @@ class _Store:
 class _Running:
     store: _Store
     address: str
+    pid: int
 
 
 @dataclass
@@ -106,11 +109,18 @@ class _LoadTotals:
     records_written: int = 0
     # Around each whole round, warm-up included: the calls the records come from.
     wall_seconds: float = 0.0
+    # The server's CPU and thread switches over the same rounds, and their calls.
+    usage: Usage = field(default_factory=lambda: Usage(0.0, 0))
+    calls_served: int = 0
 
-    def add(self, result: LoadResult, records: int, wall_seconds: float) -> None:
+    def add(
+        self, result: LoadResult, records: int, wall_seconds: float, usage: Usage, served: int
+    ) -> None:
         self.rounds.append(result)
         self.records_written += records
         self.wall_seconds += wall_seconds
+        self.usage += usage
+        self.calls_served += served
 
     def to_dict(self) -> dict[str, Any]:
         calls = sum(r.calls for r in self.rounds)
@@ -129,6 +139,8 @@ class _LoadTotals:
                 "p99_ms_median_of_rounds": _median([r.latency.p99_ms for r in self.rounds]),
                 "rounds": [r.to_dict() for r in self.rounds],
             },
+            # Warm-up calls included (a few percent of a round's calls).
+            "server_per_call": self.usage.per_call(self.calls_served),
             "records_written": self.records_written,
             "records_per_second": (
                 self.records_written / self.wall_seconds if self.wall_seconds else 0.0
@@ -337,7 +349,7 @@ def _start_servers(
             servers[store.name] = {"status": "skipped", "reason": f"server did not start: {error}"}
             continue
         stack.callback(service.stop)
-        running.append(_Running(store, f"{HOST}:{port}"))
+        running.append(_Running(store, f"{HOST}:{port}", service.pid))
     return running
 
 
@@ -447,8 +459,11 @@ def _load_rounds(
             name = server.store.name
             logger.info("records: %d in flight on %s, round %d", CONCURRENCY, name, round_)
             before = server.store.count()
+            used = usage_of(server.pid)
             begun = time.perf_counter()
             result = concurrent_load(server.address, async_score(requests), CONCURRENCY, share)
             wall = time.perf_counter() - begun
-            totals[name].add(result, server.store.count() - before, wall)
+            usage = usage_of(server.pid) - used
+            served = result.calls + result.errors + warmup_calls(share, CONCURRENCY)
+            totals[name].add(result, server.store.count() - before, wall, usage, served)
     return totals

@@ -279,13 +279,14 @@ def _records_table(records: dict[str, Any] | None) -> list[str]:
         *_storage_lines(records.get("storage") or {}),
         "",
         f"| server | sequential p50 ms | p99 ms | n | p50 / floor | calls/s at {concurrency} "
-        f"in flight | / off | p50 ms at {concurrency} | records written | records/s | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"in flight | / off | p50 ms at {concurrency} | server CPU ms per call at {concurrency} | "
+        f"thread switches per call at {concurrency} | records written | records/s | errors |",
+        "| --- |" + " ---: |" * 12,
     ]
     empty = _get(records, "empty_call", "latency") or {}
     lines.append(
         f"| floor: empty unary call | {_f(empty.get('p50_ms'))} | {_f(empty.get('p99_ms'))} | "
-        f"{empty.get('count', '–')} | 1.00 | – | – | – | – | – | – |"
+        f"{empty.get('count', '–')} | 1.00 | – | – | – | – | – | – | – | – |"
     )
     for name, entry in servers.items():
         lines.append(_record_row(name, entry, floor, off_rate))
@@ -309,14 +310,16 @@ def _record_row(
     name: str, entry: dict[str, Any], floor: float | None, off_rate: float | None
 ) -> str:
     if entry.get("status") != "measured":
-        return f"| {name}: skipped: {_first_line(entry.get('reason', ''))} |" + " – |" * 10
+        return f"| {name}: skipped: {_first_line(entry.get('reason', ''))} |" + " – |" * 12
     latency = entry["score_payload"]["latency"]
     load = entry["load"]
+    usage = entry.get("server_per_call") or {}
     return (
         f"| {name} | {_f(latency['p50_ms'])} | {_f(latency['p99_ms'])} | {latency['count']} | "
         f"{_f(_div(latency['p50_ms'], floor), 2)} | {_n(load['calls_per_second'])} | "
         f"{_f(_div(load['calls_per_second'], off_rate), 2)} | "
-        f"{_f(load['p50_ms_median_of_rounds'])} | {entry['records_written']:,} | "
+        f"{_f(load['p50_ms_median_of_rounds'])} | {_f(usage.get('cpu_ms'))} | "
+        f"{_f(usage.get('thread_switches'), 1)} | {entry['records_written']:,} | "
         f"{_n(entry['records_per_second'])} | {load['errors']} |"
     )
 

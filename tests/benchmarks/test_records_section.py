@@ -94,6 +94,22 @@ def test_records_written_match_the_calls_with_recording_on_and_are_none_with_it_
 
 
 @pytest.mark.slow
+def test_the_server_s_cpu_and_thread_switches_are_counted_per_call_of_each_load(
+    results, section_run
+):
+    share = QUICK.load.warmup
+    for name in ("off", "metrics", *_measured(results)):
+        entry = results["records"]["servers"][name]
+        usage = entry["server_per_call"]
+        warmups = LOAD_ROUNDS * (min(share, 16) + share)
+        assert usage["calls"] == entry["load"]["calls"] + warmups, name
+        assert usage["cpu_ms"] > 0, name
+        # A gRPC call is received, run and answered by different threads.
+        assert usage["thread_switches"] >= 1, name
+    assert "thread switches per call at 16" in (section_run / "records.md").read_text()
+
+
+@pytest.mark.slow
 def test_ratios_are_finite_for_each_measured_store(results):
     ratios = results["ratios"]
     assert math.isfinite(ratios["record_off_score_p50_over_empty_call_p50"])
