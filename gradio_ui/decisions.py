@@ -11,7 +11,7 @@ import tempfile
 import time
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from creditscore.v1 import rules_pb2
 from gradio_ui.client import CreditScoreClient, ErrorKind, ServiceError
 from gradio_ui.decision_labels import final_decision_label, override_reason_label
 from gradio_ui.errors import Outcome, error_message, run_safely
+from gradio_ui.external_scores import grouped_reason_texts
 from gradio_ui.formatting import format_percent
 from gradio_ui.letter import (
     Decider,
@@ -99,8 +100,11 @@ class ReviewedModel:
     what_could_change: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, explanation: score_pb.ExplainResponse, client_id: int) -> ReviewedModel:
-        """What an Explain of the stored client `client_id` said."""
+    def of(
+        cls, explanation: score_pb.ExplainResponse, client_id: int, language: Language
+    ) -> ReviewedModel:
+        """What an Explain of the stored client `client_id` said (in `language`); the reasons
+        about external scores are one item, as on the screen."""
         score = explanation.score
         return cls(
             client_id=client_id,
@@ -108,13 +112,17 @@ class ReviewedModel:
             decision=score.decision,
             probability=score.default_probability,
             model_version=score.model_version,
-            refusal_reasons=tuple(r.text for r in explanation.refusal_reasons),
-            approval_reasons=tuple(r.text for r in explanation.approval_reasons),
+            refusal_reasons=_letter_reasons(explanation.refusal_reasons, language),
+            approval_reasons=_letter_reasons(explanation.approval_reasons, language),
         )
 
     @property
     def refuses(self) -> bool:
         return self.decision == score_pb.DECISION_REFUSE
+
+
+def _letter_reasons(reasons: Sequence[score_pb.Reason], language: Language) -> tuple[str, ...]:
+    return tuple(grouped_reason_texts(reasons, language, markdown=False))
 
 
 def _number(enum: type[pb.FinalDecision] | type[pb.OverrideReason], name: str | None) -> int:

@@ -224,7 +224,7 @@ class EventHandlers:
                 "reviewed": None,
                 "address": address_query(None, language),
             }
-        reviewed = decisions.ReviewedModel.of(explained[-1], client_id)
+        reviewed = decisions.ReviewedModel.of(explained[-1], client_id, language)
         # The letter says what could change a refusal, as the screen does.
         reviewed = replace(reviewed, what_could_change=loaded.value.suggestions.texts)
         return {

@@ -61,14 +61,18 @@ def _group_label(contributions: Sequence[pb.FeatureContribution], language: Lang
     return text if len(text) <= _LABEL_LIMIT else text[: _LABEL_LIMIT - 1] + "…"
 
 
-def grouped_reason_texts(reasons: Sequence[pb.Reason], language: Language) -> list[str]:
+def grouped_reason_texts(
+    reasons: Sequence[pb.Reason], language: Language, *, markdown: bool = True
+) -> list[str]:
     """The reasons' texts, those about external scores joined into one item at the place of
-    the first of them."""
+    the first of them, under a title (bold in ``markdown``; plain for the client's letter)."""
     external = [r.text for r in reasons if is_external(r.feature)]
+    title = t(language, "external.title")
+    heading = f"**{title}**" if markdown else title
     texts: list[str] = []
     for reason in reasons:
         if not is_external(reason.feature):
             texts.append(reason.text)
         elif reason.text == external[0]:
-            texts.append(f"**{t(language, 'external.title')}**: {' '.join(external)}")
+            texts.append(f"{heading}: {' '.join(external)}")
     return texts

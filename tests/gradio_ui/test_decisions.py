@@ -52,7 +52,7 @@ def anna(ui_client: CreditScoreClient) -> CreditScoreClient:
 def _reviewed(
     client: CreditScoreClient, client_id: int, language: Language = "en"
 ) -> ReviewedModel:
-    return ReviewedModel.of(client.explain(client_id, language), client_id)
+    return ReviewedModel.of(client.explain(client_id, language), client_id, language)
 
 
 def _save(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from creditscore.v1 import credit_score_pb2 as pb
+from gradio_ui.decisions import ReviewedModel, letter_content
 from gradio_ui.external_scores import grouped_factors, grouped_reason_texts
 from gradio_ui.texts import t
 from gradio_ui.views import reasons_markdown
@@ -60,6 +63,20 @@ def test_reasons_about_external_scores_are_one_item_explained_once() -> None:
         assert shown.count(t(language, "external.explained")) == 1
         assert shown.count(f"**{t(language, 'external.title')}**") == 1
         assert "3. " not in shown  # two refusal items, not three
+
+
+def test_the_client_s_letter_gives_the_external_scores_as_one_plain_reason() -> None:
+    response = _explanation()
+    response.score.decision = pb.DECISION_REFUSE
+    for language, title in (("en", "External credit scores"), ("fr", "Scores de crédit externes")):
+        model = ReviewedModel.of(response, 100002, language)  # type: ignore[arg-type]
+        assert model.refusal_reasons == (
+            f"{title}: The score from external source 2 is 0.21. "
+            "There is no score from external source 1.",
+            "The loan is large.",
+        )
+        letter = letter_content(model, None, "anna", language, date(2026, 1, 5))  # type: ignore[arg-type]
+        assert letter.reasons == model.refusal_reasons
 
 
 def test_without_an_external_reason_nothing_is_explained() -> None:
