@@ -14,7 +14,7 @@ from gradio_ui.formatting import format_number, format_percent
 from gradio_ui.settings import Language
 from gradio_ui.texts import t
 
-__all__ = ["ModelView", "model_markdown", "model_overview"]
+__all__ = ["ModelView", "model_markdown", "model_overview", "never_reasons_text"]
 
 _TOP_FEATURES = 15
 
@@ -52,11 +52,26 @@ def model_markdown(model: pb.GetModelInfoResponse, language: Language) -> str:
     parts = [
         card,
         t(language, "model.limits", refusal_rate=refusal_rate),
+        never_reasons_text(model, language),
         t(language, "model.reading"),
     ]
     if model.training_data.synthetic:
         parts.append(f"**{t(language, 'app.synthetic')}**")
     return "\n\n".join(parts)
+
+
+def never_reasons_text(model: pb.GetModelInfoResponse, language: Language) -> str:
+    """What the model weighs but never gives a client as a reason (the server's list)."""
+    protected = [
+        f.label or f.name for f in model.features if f.reason_use == pb.REASON_USE_PROTECTED
+    ]
+    opaque = [f for f in model.features if f.reason_use == pb.REASON_USE_NOT_ACTIONABLE]
+    return t(
+        language,
+        "model.never_reasons",
+        protected=", ".join(protected),
+        count=format_number(len(opaque), language),
+    )
 
 
 def model_overview(client: CreditScoreClient, language: Language) -> ModelView:

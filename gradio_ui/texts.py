@@ -197,6 +197,12 @@ _EN: dict[str, str] = {
         "**{refusal_rate}**. At that threshold the cost of wrong decisions is {cost_ratio} of "
         "what approving everybody would cost."
     ),
+    "model.never_reasons": (
+        "Never given to a client as a reason: the protected characteristics ({protected}), "
+        "which may weigh in the score but never justify a decision, and {count} facts a client "
+        "can neither understand nor act on (documents provided, building statistics, the day "
+        "and hour of the application, regional ratings, other people's defaults)."
+    ),
     "model.limits": (
         "Limits: the model learns from past clients only, some data (external scores, credit "
         "history) may be missing or out of date, and gender is never used. A probability is "
@@ -543,6 +549,13 @@ _FR: dict[str, str] = {
         "partir de **{threshold}**. Qualité sur des clients qu'il n'avait pas vus : ROC AUC "
         "**{auc}** (0,5 = hasard, 1 = parfait), taux de refus au seuil **{refusal_rate}**. À ce "
         "seuil, le coût des erreurs vaut {cost_ratio} de ce que coûterait tout accepter."
+    ),
+    "model.never_reasons": (
+        "Jamais donnés au client comme motif : les caractéristiques protégées ({protected}), "
+        "qui peuvent peser dans le score mais ne justifient jamais une décision, et {count} "
+        "faits que le client ne peut ni comprendre ni changer (pièces fournies, statistiques "
+        "de l'immeuble, jour et heure de la demande, notes de la région, impayés d'autres "
+        "personnes)."
     ),
     "model.limits": (
         "Limites : le modèle n'apprend que des clients passés, certaines données (scores "

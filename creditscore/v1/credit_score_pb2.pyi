@@ -36,6 +36,13 @@ class FeatureSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FEATURE_SOURCE_RAW: _ClassVar[FeatureSource]
     FEATURE_SOURCE_DERIVED: _ClassVar[FeatureSource]
 
+class ReasonUse(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REASON_USE_UNSPECIFIED: _ClassVar[ReasonUse]
+    REASON_USE_GIVEN: _ClassVar[ReasonUse]
+    REASON_USE_PROTECTED: _ClassVar[ReasonUse]
+    REASON_USE_NOT_ACTIONABLE: _ClassVar[ReasonUse]
+
 class ScoreZone(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SCORE_ZONE_UNSPECIFIED: _ClassVar[ScoreZone]
@@ -61,6 +68,10 @@ FEATURE_KIND_CATEGORICAL: FeatureKind
 FEATURE_SOURCE_UNSPECIFIED: FeatureSource
 FEATURE_SOURCE_RAW: FeatureSource
 FEATURE_SOURCE_DERIVED: FeatureSource
+REASON_USE_UNSPECIFIED: ReasonUse
+REASON_USE_GIVEN: ReasonUse
+REASON_USE_PROTECTED: ReasonUse
+REASON_USE_NOT_ACTIONABLE: ReasonUse
 SCORE_ZONE_UNSPECIFIED: ScoreZone
 SCORE_ZONE_REFUSED: ScoreZone
 SCORE_ZONE_BORDERLINE: ScoreZone
@@ -608,7 +619,7 @@ class FeatureImportance(_message.Message):
     def __init__(self, feature: _Optional[str] = ..., mean_abs_shap: _Optional[float] = ...) -> None: ...
 
 class FeatureInfo(_message.Message):
-    __slots__ = ("name", "label", "description", "group", "unit", "kind", "source", "vocabulary")
+    __slots__ = ("name", "label", "description", "group", "unit", "kind", "source", "vocabulary", "reason_use")
     NAME_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -617,6 +628,7 @@ class FeatureInfo(_message.Message):
     KIND_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     VOCABULARY_FIELD_NUMBER: _ClassVar[int]
+    REASON_USE_FIELD_NUMBER: _ClassVar[int]
     name: str
     label: str
     description: str
@@ -625,7 +637,8 @@ class FeatureInfo(_message.Message):
     kind: FeatureKind
     source: FeatureSource
     vocabulary: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., label: _Optional[str] = ..., description: _Optional[str] = ..., group: _Optional[str] = ..., unit: _Optional[str] = ..., kind: _Optional[_Union[FeatureKind, str]] = ..., source: _Optional[_Union[FeatureSource, str]] = ..., vocabulary: _Optional[_Iterable[str]] = ...) -> None: ...
+    reason_use: ReasonUse
+    def __init__(self, name: _Optional[str] = ..., label: _Optional[str] = ..., description: _Optional[str] = ..., group: _Optional[str] = ..., unit: _Optional[str] = ..., kind: _Optional[_Union[FeatureKind, str]] = ..., source: _Optional[_Union[FeatureSource, str]] = ..., vocabulary: _Optional[_Iterable[str]] = ..., reason_use: _Optional[_Union[ReasonUse, str]] = ...) -> None: ...
 
 class SuggestChangesRequest(_message.Message):
     __slots__ = ("client_id", "application", "language_code", "max_options")

@@ -10,6 +10,7 @@ from google.protobuf.descriptor import FieldDescriptor
 
 from creditscore.v1 import application_pb2, credit_score_pb2
 from server.contract import APPLICATION_FIELDS, category_labels
+from server.insight.eligibility import ReasonUse, reason_use
 from server.insight.explanation import Explanation
 from server.insight.model_info import ModelInfo
 from server.insight.peer_scatter import PeerScatter
@@ -36,6 +37,11 @@ _DECISIONS = {
     pb.DECISION_UNSPECIFIED: "any",
     pb.DECISION_APPROVE: "approve",
     pb.DECISION_REFUSE: "refuse",
+}
+_REASON_USES = {
+    ReasonUse.GIVEN: pb.REASON_USE_GIVEN,
+    ReasonUse.PROTECTED: pb.REASON_USE_PROTECTED,
+    ReasonUse.NOT_ACTIONABLE: pb.REASON_USE_NOT_ACTIONABLE,
 }
 
 
@@ -336,6 +342,7 @@ def model_info_response(info: ModelInfo) -> pb.GetModelInfoResponse:
                 kind=pb.FEATURE_KIND_CATEGORICAL if f.categorical else pb.FEATURE_KIND_NUMERIC,
                 source=pb.FEATURE_SOURCE_RAW if f.raw else pb.FEATURE_SOURCE_DERIVED,
                 vocabulary=f.vocabulary,
+                reason_use=_REASON_USES[reason_use(f.name)],
             )
             for f in info.features
         ],

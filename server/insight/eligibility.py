@@ -9,12 +9,16 @@ Explain's refusal and approval reasons; ``excluded`` is applied where they are c
 
 from __future__ import annotations
 
+import enum
+
 __all__ = [
     "EXCLUDED_FROM_REASONS",
     "HISTORY_ANCHORS",
     "NO_COMPARISON",
+    "ReasonUse",
     "excluded",
     "history_anchor",
+    "reason_use",
 ]
 
 # Features never cited as a reason. Protected characteristics (EU and French law, ECOA:
@@ -66,6 +70,21 @@ EXCLUDED_FROM_REASONS = frozenset(_PROTECTED | _OPAQUE)
 def excluded(name: str) -> bool:
     """True when the feature may not be cited as a reason."""
     return name in EXCLUDED_FROM_REASONS or name.endswith(_BUILDING_SUFFIX)
+
+
+class ReasonUse(enum.Enum):
+    """Whether a feature may be given as a reason, and if not, why (GetModelInfo tells)."""
+
+    GIVEN = "given"
+    PROTECTED = "protected"
+    NOT_ACTIONABLE = "not actionable"
+
+
+def reason_use(name: str) -> ReasonUse:
+    """The feature's ReasonUse: ``excluded`` with its why."""
+    if name in _PROTECTED:
+        return ReasonUse.PROTECTED
+    return ReasonUse.NOT_ACTIONABLE if excluded(name) else ReasonUse.GIVEN
 
 
 # Facts whose count makes a comparison with other clients meaningless.

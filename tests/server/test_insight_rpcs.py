@@ -11,6 +11,7 @@ from scipy.special import expit
 from creditscore.v1 import credit_score_pb2 as pb
 from creditscore.v1 import credit_score_pb2_grpc
 from server.artifacts import ServingArtifacts
+from server.insight.eligibility import excluded
 from tests.server.payloads import valid_application
 
 Stub = credit_score_pb2_grpc.CreditScoreServiceStub
@@ -141,3 +142,17 @@ def test_get_model_info_describes_the_serving_model(
     assert response.model_version == serving_artifacts.model_version
     assert len(response.features) == len(serving_artifacts.catalog)
     assert response.threshold == serving_artifacts.threshold
+
+
+def test_get_model_info_tells_which_features_are_never_given_as_reasons_and_why(
+    stub: Stub,
+) -> None:
+    features = stub.GetModelInfo(pb.GetModelInfoRequest()).features
+    uses = {f.name: f.reason_use for f in features}
+    assert pb.REASON_USE_UNSPECIFIED not in uses.values()
+    for name, use in uses.items():
+        assert (use != pb.REASON_USE_GIVEN) == excluded(name), name
+    assert uses["NAME_FAMILY_STATUS"] == pb.REASON_USE_PROTECTED
+    assert uses["AGE_YEARS"] == pb.REASON_USE_PROTECTED
+    assert uses["HOUR_APPR_PROCESS_START"] == pb.REASON_USE_NOT_ACTIONABLE
+    assert uses["AMT_CREDIT"] == pb.REASON_USE_GIVEN
