@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,7 @@ import onnxruntime as ort
 
 from benchmarks.grpc_load import cycling, sequential
 from benchmarks.plan import Plan
+from benchmarks.stats import Budget, LatencySummary, summarize
 from benchmarks.workload import Workload
 from model_build.model_inputs import CATEGORICAL_INPUT, ENCODED_INPUT, NUMERIC_INPUT
 from model_build.onnx_sessions import load_encoded_model, make_session
@@ -23,6 +25,12 @@ logger = logging.getLogger(__name__)
 
 # Engine: (name, what it is, function of a row-index array).
 Engine = tuple[str, str, Callable[[np.ndarray], object]]
+# The engines Score runs one row at a time, also measured after the CPU idled: the state a
+# sequential caller meets (the server waits for the network between calls).
+IDLE_ENGINES = ("onnxruntime", "onnxruntime_encoded")
+IDLE_SECONDS = 0.001
+# Calls after idle: each costs IDLE_SECONDS more, so the single-row budget is capped.
+MAX_IDLE_CALLS = 2_000
 
 
 def _engines(workload: Workload, booster: lgb.Booster) -> list[Engine]:
@@ -140,4 +148,25 @@ def measure_inprocess(
             "single": single.to_dict(),
             "batch": batch.to_dict(),
         }
+        if name in IDLE_ENGINES:
+            idle = _after_idle(run, singles, plan.inprocess_single)
+            out["engines"][name]["single_after_idle"] = {
+                "idle_seconds": IDLE_SECONDS,
+                "latency": idle.to_dict(),
+            }
     return out
+
+
+def _after_idle(
+    run: Callable[[np.ndarray], object], singles: list[np.ndarray], budget: Budget
+) -> LatencySummary:
+    """Single rows, each after the thread slept IDLE_SECONDS (the sleep not timed)."""
+    for i in range(budget.warmup):
+        run(singles[i % len(singles)])
+    samples = []
+    for i in range(min(budget.count, MAX_IDLE_CALLS)):
+        time.sleep(IDLE_SECONDS)
+        begun = time.perf_counter_ns()
+        run(singles[i % len(singles)])
+        samples.append(time.perf_counter_ns() - begun)
+    return summarize(samples)

@@ -416,7 +416,23 @@ def _inprocess_table(inprocess: dict[str, Any]) -> list[str]:
                 f"{_f(entry['batch']['latency']['p50_ms'])} | "
                 f"{_n(entry['batch']['rows_per_second'])} |"
             )
-    return lines
+    return [*lines, *_idle_lines(engines)]
+
+
+def _idle_lines(engines: dict[str, Any]) -> list[str]:
+    """The single-row engines after the CPU idled, beside their hot-loop figure."""
+    lines = []
+    for name, entry in engines.items():
+        idle = entry.get("single_after_idle")
+        if idle:
+            hot = entry["single"]["latency"]["p50_ms"] * 1e3
+            cold = idle["latency"]["p50_ms"] * 1e3
+            lines.append(
+                f"- {name}, 1 row after {idle['idle_seconds'] * 1e3:g} ms idle: p50 {cold:.1f} µs "
+                f"(hot loop {hot:.1f} µs, {_f(_div(cold, hot), 2)}×): what a sequential caller "
+                "meets, since the server idles between calls."
+            )
+    return ["", *lines] if lines else []
 
 
 def _perf_table(perf: dict[str, Any] | None) -> list[str]:

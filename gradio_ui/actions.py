@@ -52,6 +52,7 @@ from gradio_ui.whatif import (
 __all__ = [
     "ClientView",
     "CompareView",
+    "KeptChoices",
     "ModelView",
     "Outcome",
     "SearchQuery",
@@ -167,15 +168,34 @@ def _checked_axes(axes: tuple[str, str] | None, language: Language) -> tuple[str
     return axes
 
 
+@dataclass(frozen=True, slots=True)
+class KeptChoices:
+    """What the advisor chose to compare on the client's screen (feature names, the same in
+    every language), kept when the screen is redrawn in another language."""
+
+    compared: tuple[str, ...] = ()
+    scatter_axes: tuple[str, str] = ("", "")
+
+
 def load_client(
-    client: CreditScoreClient, settings: UiSettings, client_id: int, language: Language
+    client: CreditScoreClient,
+    settings: UiSettings,
+    client_id: int,
+    language: Language,
+    kept: KeptChoices | None = None,
 ) -> ClientView:
-    """Everything about one stored client: decision, reasons, profile, comparison, what-if."""
+    """Everything about one stored client: decision, reasons, profile, comparison, what-if;
+    the comparison on the features in ``kept`` when the advisor had chosen some."""
+    kept = kept or KeptChoices()
     stored = client.get_client(client_id, language)
     model = client.model_info(language)
     explanation = client.explain(client_id, language)
-    features = default_features(explanation) or [i.feature for i in model.global_importances[:4]]
-    axes = default_axes(features, model)
+    features = (
+        list(kept.compared)
+        or default_features(explanation)
+        or [i.feature for i in model.global_importances[:4]]
+    )
+    axes = kept.scatter_axes if all(kept.scatter_axes) else default_axes(features, model)
     grey_zone = settings.grey_zone_points / 100
     waterfall, note, groups = explanation_figures(explanation, model, settings, language)
     profile = profile_table(stored, language)

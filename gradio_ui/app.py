@@ -230,7 +230,17 @@ def _wire(ui: Ui, calls: EventHandlers, latest: LatestRequests) -> None:
         dict.fromkeys([*ui.relabel_props("en"), *client_names, *search_names, *MODEL_PARTS])
     )
     handler, outputs = _bind(ui, calls, every, EventHandlers.switch_language)
-    kept = [ui[n] for n in ("final_decision", "override_reason", "history_advisors_only")]
+    kept = [
+        ui[n]
+        for n in (
+            "final_decision",
+            "override_reason",
+            "history_advisors_only",
+            "compare_features",
+            "scatter_x",
+            "scatter_y",
+        )
+    ]
     whatif_kept = [ui[n] for n in ("whatif_stored", "whatif_ran", *whatif_events.FIELD_PARTS)]
     lang.change(
         handler,

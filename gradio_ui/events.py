@@ -199,9 +199,11 @@ class EventHandlers:
         raw_id: object,
         form: decisions.DecisionForm | None = None,
         advisors_only: bool = False,
+        kept: actions.KeptChoices | None = None,
     ) -> Updates:
         """Shows a client; the decision panel starts empty unless `form` (the advisor's input,
-        kept across a language switch) is given."""
+        kept across a language switch) is given, the comparison on its defaults unless `kept`
+        says what the advisor had chosen."""
         outcome = self.safely(lambda: actions.parse_client_id(raw_id, language), language)
         if outcome.value is None:
             return {"banner": outcome.banner}
@@ -210,7 +212,7 @@ class EventHandlers:
         explained: list[pb.ExplainResponse] = []
         client = self.client.observing_explains(explained.append)
         loaded = self.safely(
-            lambda: actions.load_client(client, self.settings, client_id, language),
+            lambda: actions.load_client(client, self.settings, client_id, language, kept),
             language,
             client_id,
         )
@@ -464,12 +466,15 @@ class EventHandlers:
         decision: str | None = None,
         reason: str | None = None,
         advisors_only: bool = False,
+        compared: list[str] | None = None,
+        scatter_x: str | None = None,
+        scatter_y: str | None = None,
         whatif_stored: WhatIfDefaults | None = None,
         whatif_ran: WhatIfForm | None = None,
         *whatif_texts: str | None,
     ) -> Updates:
-        """Every text in `language`; the search, the client, the half-filled decision and the
-        what-if in progress are kept."""
+        """Every text in `language`; the search, the client, the half-filled decision, the
+        characteristics compared and the what-if in progress are kept."""
         choices = choice_lists(language)
         updates: Updates = {
             name: {"__type__": "update", **props}
@@ -486,7 +491,8 @@ class EventHandlers:
         if client_id is not None:
             # The advisor's half-filled decision survives the switch (the note is not touched).
             form = decisions.DecisionForm(decision, reason)
-            parts.append(self.open_client(language, client_id, form, bool(advisors_only)))
+            kept = actions.KeptChoices(tuple(compared or ()), (scatter_x or "", scatter_y or ""))
+            parts.append(self.open_client(language, client_id, form, bool(advisors_only), kept))
             if whatif_texts:
                 parts.append(
                     whatif_events.kept_updates(

@@ -97,6 +97,17 @@ def test_in_process_engines_are_measured_on_single_rows_and_batches(results):
         assert entry["batch"]["rows_per_call"] == results["inprocess"]["batch_size"]
 
 
+def test_the_single_row_onnxruntime_engines_are_also_measured_after_the_cpu_idled(
+    results, quick_run
+):
+    engines = results["inprocess"]["engines"]
+    for name in ("onnxruntime", "onnxruntime_encoded"):
+        idle = engines[name]["single_after_idle"]
+        assert idle["idle_seconds"] == 0.001
+        assert idle["latency"]["count"] > 0 and idle["latency"]["p50_ms"] > 0
+    assert "onnxruntime_encoded, 1 row after 1 ms idle" in (quick_run / "results.md").read_text()
+
+
 def test_rest_baseline_is_measured(results):
     rest = results["baselines"]["rest_pickle"]
     assert rest["status"] == "measured" and rest["latency"]["p50_ms"] > 0

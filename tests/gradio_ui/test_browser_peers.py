@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from creditscore.v1 import credit_score_pb2 as pb
 from gradio_ui.client import CreditScoreClient
+from gradio_ui.peer_scatter import scatter_choices
 from gradio_ui.texts import t
 from tests.gradio_ui.browser import SHOTS, needs_chromium, shot
 from tests.gradio_ui.review_app import PHONE, ReviewApp, new_page, open_client, open_tab
@@ -73,6 +74,34 @@ def test_the_scatter_places_the_client_among_similar_clients_on_two_chosen_facts
     # The same characteristic twice is said, not drawn.
     _pick(page, "y", labels["AGE_YEARS"])
     expect(page.locator(".cs-banner")).to_contain_text("two different characteristics")
+    page.close()
+
+
+def test_the_chosen_axes_stay_when_the_advisor_switches_language(
+    browser: Browser, app: ReviewApp, ui_client: CreditScoreClient, refused_id: int
+) -> None:
+    english = dict((name, label) for label, name in scatter_choices(ui_client.model_info("en")))
+    french = dict((name, label) for label, name in scatter_choices(ui_client.model_info("fr")))
+    page = new_page(browser, app.url)
+    open_client(page, refused_id)
+    open_tab(page, "Compare")
+    text = page.locator("#peer-scatter-text")
+    expect(text).to_be_visible()
+    # Two characteristics among the first offered, neither an axis the file opened on.
+    opened = {page.locator(f"#scatter-{axis} input").input_value() for axis in ("x", "y")}
+    x, y = [name for name in list(english)[:8] if english[name] not in opened][:2]
+    _pick(page, "x", english[x])
+    expect(text).to_contain_text(english[x])
+    _pick(page, "y", english[y])
+    expect(text).to_contain_text(english[y])
+
+    page.get_by_label("Français").check()
+    expect(page.locator("#scatter-x input")).to_have_value(french[x])
+    expect(page.locator("#scatter-y input")).to_have_value(french[y])
+    expect(text).to_contain_text(french[x])
+    expect(text).to_contain_text(french[y])
+    titles = _plot(page, "return [el.layout.xaxis.title.text, el.layout.yaxis.title.text];")
+    assert titles[0].startswith(french[x]) and titles[1].startswith(french[y])
     page.close()
 
 
