@@ -57,7 +57,9 @@ def _group_label(contributions: Sequence[pb.FeatureContribution], language: Lang
     by_name = {c.feature: c.display_value for c in contributions}
     values = [by_name[name] for name in _SCORES if by_name.get(name)]
     title = t(language, "external.title")
-    text = f"{title}: {' / '.join(values)}" if values else title
+    text = (
+        t(language, "external.item", heading=title, texts=" / ".join(values)) if values else title
+    )
     return text if len(text) <= _LABEL_LIMIT else text[: _LABEL_LIMIT - 1] + "…"
 
 
@@ -74,5 +76,5 @@ def grouped_reason_texts(
         if not is_external(reason.feature):
             texts.append(reason.text)
         elif reason.text == external[0]:
-            texts.append(f"{heading}: {' '.join(external)}")
+            texts.append(t(language, "external.item", heading=heading, texts=" ".join(external)))
     return texts

@@ -32,6 +32,8 @@ EN: dict[str, str] = {
     "whatif.income": "Declared income (period not stated in the data)",
     "whatif.coborrower": "Co-borrower's income (same period as the client's)",
     "external.title": "External credit scores",
+    # A heading and its text, as each language punctuates it.
+    "external.item": "{heading}: {texts}",
     "external.explained": (
         "External credit scores are ratings of the client from credit bureaus outside the bank, "
         "from 0 (high risk) to 1 (low risk); the model reads them together, so they are shown "
@@ -71,6 +73,7 @@ FR: dict[str, str] = {
     "whatif.income": "Revenu déclaré (période non précisée dans les données)",
     "whatif.coborrower": "Revenu du co-emprunteur (même période que celui du client)",
     "external.title": "Scores de crédit externes",
+    "external.item": "{heading} : {texts}",
     "external.explained": (
         "Les scores de crédit externes sont des notes du client données par des bureaux de "
         "crédit extérieurs à la banque, de 0 (risque élevé) à 1 (risque faible) ; le modèle les "

@@ -172,6 +172,13 @@ def history_html(
     overrides flagged) told apart from the model's; `more` when older records exist."""
     if not records:
         return f'<p class="cs-history-empty">{_text(t(language, "history.empty"))}</p>'
-    count = t(language, "history.count" if more else "history.count_all", count=len(records))
+    key = (
+        "history.count"
+        if more
+        else "history.count_one"
+        if len(records) == 1
+        else "history.count_all"
+    )
+    count = t(language, key, count=len(records))
     entries = "".join(_history_entry(record, language) for record in records)
     return f'<p class="cs-history-count">{_text(count)}</p><ol class="cs-history">{entries}</ol>'

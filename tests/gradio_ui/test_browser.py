@@ -164,3 +164,20 @@ def test_server_down_shows_a_banner_not_a_traceback(browser: Browser, down_app_u
     assert "Traceback" not in text
     assert "Error" not in page.locator("#results").inner_text()
     page.close()
+
+
+def test_a_shared_link_opens_its_client_in_its_language_after_the_login(
+    browser: Browser, app_url: str, ui_client: CreditScoreClient, refused_id: int
+) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{app_url}/?client={refused_id}&lang=fr")
+    page.get_by_label(re.compile("username|utilisateur", re.I)).fill(USER)
+    page.get_by_label(re.compile("password|mot de passe", re.I)).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("login|connexion|connecter", re.I)).click()
+    expect(page.locator("#client-id")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page).to_have_url(re.compile(rf"[?&]client={refused_id}(&|$)"))
+    expect(page.locator("#search-button")).to_have_text("Rechercher")
+    expect(page.locator("#decision-badge")).to_contain_text(str(refused_id))
+    shot(page, "05_link_after_login_fr")
+    page.close()

@@ -31,7 +31,8 @@ def test_no_excluded_fact_reaches_the_clients_letter_or_the_reasons_shown(
         model = ReviewedModel.of(explanation, summary.client_id, language)  # type: ignore[arg-type]
         letter = letter_content(model, None, None, language, date(2026, 1, 5))  # type: ignore[arg-type]
         # Each item of the letter is a reason given, or the external scores' reasons joined.
-        external = t(language, "external.title") + ": "  # type: ignore[arg-type]
+        title = t(language, "external.title")  # type: ignore[arg-type]
+        external = t(language, "external.item", heading=title, texts="")  # type: ignore[arg-type]
         for item in letter.reasons:
             texts = item.removeprefix(external)
             assert item in allowed or (item != texts and texts.count(".") >= 1), item

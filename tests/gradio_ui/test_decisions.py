@@ -290,6 +290,10 @@ def test_a_note_is_shown_as_text_not_markup(anna: CreditScoreClient, refused_id:
     assert saved.record is not None
     shown = history_html([saved.record], "en", more=False)
     assert "<script>" not in shown and "&lt;script&gt;" in shown
+    # One record is counted in words, not as "All 1 records".
+    assert "The only record." in shown
+    assert "Le seul enregistrement." in history_html([saved.record], "fr", more=False)
+    assert "Les 2 enregistrements." in history_html([saved.record] * 2, "fr", more=False)
 
 
 def test_the_history_pages_follow_the_servers_token(

@@ -48,7 +48,7 @@ def test_the_external_scores_are_one_bar_with_their_sum_and_the_bureaus_values()
     assert factors[0].contribution == pytest.approx(0.5)
     assert sum(f.contribution for f in factors) == pytest.approx(0.75)
     french = grouped_factors(contributions, labels, "fr")
-    assert french[0].label.startswith("Scores de crédit externes")
+    assert french[0].label == "Scores de crédit externes : 0.21 / 0.5"
 
 
 def test_reasons_about_external_scores_are_one_item_explained_once() -> None:
@@ -68,10 +68,11 @@ def test_reasons_about_external_scores_are_one_item_explained_once() -> None:
 def test_the_client_s_letter_gives_the_external_scores_as_one_plain_reason() -> None:
     response = _explanation()
     response.score.decision = pb.DECISION_REFUSE
-    for language, title in (("en", "External credit scores"), ("fr", "Scores de crédit externes")):
+    headings = (("en", "External credit scores:"), ("fr", "Scores de crédit externes :"))
+    for language, heading in headings:
         model = ReviewedModel.of(response, 100002, language)  # type: ignore[arg-type]
         assert model.refusal_reasons == (
-            f"{title}: The score from external source 2 is 0.21. "
+            f"{heading} The score from external source 2 is 0.21. "
             "There is no score from external source 1.",
             "The loan is large.",
         )
