@@ -106,8 +106,9 @@ def format_number(value: float, unit: DisplayUnit, language: str) -> str:
     if words is None:
         return text
     shown = abs(round(value, decimals))
-    # English singular for exactly 1; French singular below 2 ("1,5 an").
-    singular = shown < 2 if language == "fr" else shown == 1
+    # CLDR's plural rules: English singular for "1" only ("1.00 times", "1.0 years"); French
+    # singular below 2 ("1,5 an").
+    singular = shown < 2 if language == "fr" else shown == 1 and decimals == 0
     return f"{text} {words[1 if language == 'fr' else 0][0 if singular else 1]}"
 
 

@@ -416,6 +416,12 @@ def test_comparison_sentence_states_where_the_client_sits() -> None:
         (1234567.0, DisplayUnit("number", "currency", 1.0, 0), "fr", "1 234 567"),
         (1.0, DisplayUnit("flag", ""), "fr", "Oui"),
         (-0.001, DisplayUnit("number", "years", 1.0, 1), "en", "0.0 years"),
+        # English is singular for "1" alone, not for "1.00" (CLDR); French below 2.
+        (1.0, DisplayUnit("number", "times", 1.0, 2), "en", "1.00 times"),
+        (1.0, DisplayUnit("number", "times", 1.0, 2), "fr", "1,00 fois"),
+        (1.0, DisplayUnit("number", "years", 1.0, 1), "en", "1.0 years"),
+        (1.0, DisplayUnit("number", "days", 1.0, 0), "en", "1 day"),
+        (1.0, DisplayUnit("number", "years", 1.0, 1), "fr", "1,0 an"),
     ],
 )
 def test_numbers_are_shown_with_their_unit(
