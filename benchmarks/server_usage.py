@@ -25,20 +25,10 @@ class Usage:
     switches: int | None
 
     def __sub__(self, earlier: Usage) -> Usage:
-        switches = (
-            None
-            if self.switches is None or earlier.switches is None
-            else self.switches - earlier.switches
-        )
-        return Usage(self.cpu_seconds - earlier.cpu_seconds, switches)
+        return Usage(self.cpu_seconds - earlier.cpu_seconds, _known(self, earlier, -1))
 
     def __add__(self, other: Usage) -> Usage:
-        switches = (
-            None
-            if self.switches is None or other.switches is None
-            else self.switches + other.switches
-        )
-        return Usage(self.cpu_seconds + other.cpu_seconds, switches)
+        return Usage(self.cpu_seconds + other.cpu_seconds, _known(self, other, 1))
 
     def per_call(self, calls: int) -> dict[str, Any]:
         """CPU milliseconds and thread switches (voluntary and not) per call."""
@@ -49,6 +39,13 @@ class Usage:
                 self.switches / calls if calls and self.switches is not None else None
             ),
         }
+
+
+def _known(first: Usage, second: Usage, sign: int) -> int | None:
+    """The two counts of switches combined, or None when either is unknown."""
+    if first.switches is None or second.switches is None:
+        return None
+    return first.switches + sign * second.switches
 
 
 def usage_of(pid: int) -> Usage:
