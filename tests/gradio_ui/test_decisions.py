@@ -485,3 +485,29 @@ def test_an_app_token_that_may_not_read_decisions_gets_a_clear_message(
     assert outcome.value is None
     assert t(language, "history.failed") in outcome.banner
     assert t(language, "record.error.denied") in outcome.banner
+
+
+@pytest.mark.parametrize("planted", ["open to others", "a symlink"])
+def test_a_letters_folder_planted_by_someone_else_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, planted: str
+) -> None:
+    shared_tmp = tmp_path / "tmp"
+    shared_tmp.mkdir()
+    monkeypatch.setattr(decisions.tempfile, "tempdir", str(shared_tmp))
+    name = shared_tmp / f"creditscore-letters-{os.getuid()}"
+    if planted == "a symlink":
+        elsewhere = tmp_path / "attacker"
+        elsewhere.mkdir(mode=0o700)
+        name.symlink_to(elsewhere)
+    else:
+        name.mkdir()
+        name.chmod(0o777)
+
+    letters = decisions.LetterFiles()
+    written = letters.write("letter_5_20250302.pdf", b"%PDF-5")
+
+    assert not written.is_relative_to(name) and letters.root != name
+    assert letters.root.stat().st_mode & 0o077 == 0
+    if planted == "a symlink":
+        assert list((tmp_path / "attacker").iterdir()) == []  # nothing written through it
+    assert "is not a folder of this user's alone" in caplog.text
