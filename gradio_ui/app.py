@@ -22,6 +22,7 @@ from gradio_ui.events import (
     SEARCH_PARTS,
     EventHandlers,
     Updates,
+    merged,
 )
 from gradio_ui.guard import AccessGuard
 from gradio_ui.latest import STAMP_JS, LatestRequests, Ticket
@@ -89,12 +90,14 @@ def _latest_only(
     request: gr.Request,
     stamp: Any,
     run: Callable[[EventHandlers], Updates],
+    subject: object = None,
 ) -> Updates:
     """`run`'s updates, or none when a newer request of the same tab and channel was made
     before it began or while it ran: a slower answer never overwrites a newer one, and the
-    server is not called any more once the answer is not wanted."""
+    server is not called any more once the answer is not wanted. `subject`: what the request
+    asks for (the client of a file opened), for a language switch made while it loads."""
     ticket = Ticket.of(request.session_hash, channel, stamp)
-    if not latest.begin(ticket):
+    if not latest.begin(ticket, subject):
         return {}
     acting = calls.for_advisor(request.username, lambda: latest.is_newest(ticket))
     try:
@@ -122,6 +125,14 @@ def _bind_latest(
         return _resolve(ui, _latest_only(latest, channel, calls, request, stamp, run), outputs)
 
     return handler, outputs
+
+
+def _client_number(value: object) -> int | None:
+    """A client id read from the results table (None when the cell holds no number)."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
 
 
 def _stamped(**listener: Any) -> dict[Any, Any]:
@@ -184,7 +195,9 @@ def _wire(ui: Ui, calls: EventHandlers, latest: LatestRequests) -> None:
             **acting.select_row(language, event),
             "tabs": gr.Tabs(selected="decision"),
         }
-        updates = _latest_only(latest, "client", calls, request, stamp_text, run)
+        row = event.row_value or []
+        asked = _client_number(row[0]) if row else None
+        updates = _latest_only(latest, "client", calls, request, stamp_text, run, asked)
         return _resolve(ui, updates, client_outputs)
 
     opened = ui["results"].select(on_select, [lang, stamp], client_outputs, **_stamped())
@@ -226,10 +239,23 @@ def _wire(ui: Ui, calls: EventHandlers, latest: LatestRequests) -> None:
         trigger(handler, side_inputs, outputs, api_visibility="private")
     _wire_decisions(ui, calls)
 
+    _wire_language(ui, calls, latest, client_names, search_names)
+
+
+def _wire_language(
+    ui: Ui,
+    calls: EventHandlers,
+    latest: LatestRequests,
+    client_names: Sequence[str],
+    search_names: Sequence[str],
+) -> None:
+    """A language switch: every text in the new language, the client's file too. The switch
+    is a request of the "client" channel: a file still loading when it was made is shown in
+    the new language by the switch, its own answer (in the old one) is dropped."""
     every = list(
         dict.fromkeys([*ui.relabel_props("en"), *client_names, *search_names, *MODEL_PARTS])
     )
-    handler, outputs = _bind(ui, calls, every, EventHandlers.switch_language)
+    outputs = [ui[n] for n in every]
     kept = [
         ui[n]
         for n in (
@@ -239,14 +265,40 @@ def _wire(ui: Ui, calls: EventHandlers, latest: LatestRequests) -> None:
             "compare_features",
             "scatter_x",
             "scatter_y",
+            "whatif_stored",
+            "whatif_ran",
+            *whatif_events.FIELD_PARTS,
         )
     ]
-    whatif_kept = [ui[n] for n in ("whatif_stored", "whatif_ran", *whatif_events.FIELD_PARTS)]
-    lang.change(
-        handler,
-        [lang, ui["current"], ui["search_state"], *kept, *whatif_kept],
+
+    def on_switch(
+        request: gr.Request, language: Language, shown: int | None, state: Any, *args: Any
+    ) -> dict[Any, Any]:
+        *kept_values, stamp = args
+        ticket = Ticket.of(request.session_hash, "client", stamp)
+        asked = latest.asked(ticket)
+        client_id, kept_for_it = shown, kept_values
+        if isinstance(asked, int) and asked != shown:
+            # The advisor's input on the file shown does not belong to the one loading.
+            client_id, kept_for_it = asked, []
+        acting = calls.for_advisor(request.username)
+        updates = acting.relabel(language, state)
+        if latest.begin(ticket, client_id):
+            reopening = calls.for_advisor(request.username, lambda: latest.is_newest(ticket))
+            try:
+                reopened = reopening.reopen(language, client_id, *kept_for_it)
+            except Superseded:
+                reopened = {}
+            if latest.is_newest(ticket):
+                # A file asked for after the switch shows itself, in the new language.
+                updates = merged(updates, reopened)
+        return _resolve(ui, updates, outputs)
+
+    ui["language"].change(
+        on_switch,
+        [ui["language"], ui["current"], ui["search_state"], *kept, ui["stamp"]],
         outputs,
-        api_visibility="private",
+        **_stamped(),
     )
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "EventHandlers",
     "Updates",
     "merge_updates",
+    "merged",
 ]
 
 Updates = dict[str, Any]
@@ -458,23 +459,9 @@ class EventHandlers:
 
     # --- Language ---
 
-    def switch_language(
-        self,
-        language: Language,
-        client_id: int | None,
-        state: search_events.SearchState | None,
-        decision: str | None = None,
-        reason: str | None = None,
-        advisors_only: bool = False,
-        compared: list[str] | None = None,
-        scatter_x: str | None = None,
-        scatter_y: str | None = None,
-        whatif_stored: WhatIfDefaults | None = None,
-        whatif_ran: WhatIfForm | None = None,
-        *whatif_texts: str | None,
-    ) -> Updates:
-        """Every text in `language`; the search, the client, the half-filled decision, the
-        characteristics compared and the what-if in progress are kept."""
+    def relabel(self, language: Language, state: search_events.SearchState | None) -> Updates:
+        """Every text of a language switch but the client's file (see `reopen`): labels,
+        choices, the model page, the search kept."""
         choices = choice_lists(language)
         updates: Updates = {
             name: {"__type__": "update", **props}
@@ -487,9 +474,26 @@ class EventHandlers:
             parts.append(search_events.search_page(self, state, language))
         else:
             parts.append({"results": actions.empty_results(language)})
-        parts.append({"address": address_query(client_id, language)})
+        return merged(updates, *parts)
+
+    def reopen(
+        self,
+        language: Language,
+        client_id: int | None,
+        decision: str | None = None,
+        reason: str | None = None,
+        advisors_only: bool = False,
+        compared: list[str] | None = None,
+        scatter_x: str | None = None,
+        scatter_y: str | None = None,
+        whatif_stored: WhatIfDefaults | None = None,
+        whatif_ran: WhatIfForm | None = None,
+        *whatif_texts: str | None,
+    ) -> Updates:
+        """The client's file in `language` after a switch, with the half-filled decision, the
+        characteristics compared and the what-if in progress kept (the note is not touched)."""
+        parts: list[Updates] = [{"address": address_query(client_id, language)}]
         if client_id is not None:
-            # The advisor's half-filled decision survives the switch (the note is not touched).
             form = decisions.DecisionForm(decision, reason)
             kept = actions.KeptChoices(tuple(compared or ()), (scatter_x or "", scatter_y or ""))
             parts.append(self.open_client(language, client_id, form, bool(advisors_only), kept))
@@ -499,10 +503,7 @@ class EventHandlers:
                         self, language, client_id, whatif_stored, whatif_texts, whatif_ran
                     )
                 )
-        for part in parts:
-            for name, update in part.items():
-                updates[name] = merge_updates(updates.get(name), update)
-        return updates
+        return merged({}, *parts)
 
 
 def merge_updates(previous: Any, update: Any) -> Any:
@@ -512,3 +513,13 @@ def merge_updates(previous: Any, update: Any) -> Any:
     if isinstance(update, dict) and update.get("__type__") == "update":
         return {**previous, **update}
     return {**previous, "value": update}
+
+
+def merged(updates: Updates, *parts: Updates) -> Updates:
+    """`updates` with each of `parts` merged in, in order (an update of the same component
+    combines their properties)."""
+    out = dict(updates)
+    for part in parts:
+        for name, update in part.items():
+            out[name] = merge_updates(out.get(name), update)
+    return out

@@ -35,25 +35,33 @@ class Ticket:
         return cls(session or "", channel, value)
 
 
+@dataclass(frozen=True, slots=True)
+class _Newest:
+    stamp: float
+    subject: object
+
+
 class LatestRequests:
-    """The newest stamp seen per tab and channel. A request older than one already begun is
-    dropped at once; one overtaken while it ran is dropped before its answer is shown."""
+    """The newest stamp seen per tab and channel, with what that request asked for (its
+    subject, e.g. a client id). A request older than one already begun is dropped at once; one
+    overtaken while it ran is dropped before its answer is shown."""
 
     def __init__(self, max_entries: int = 20_000) -> None:
-        self._newest: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._newest: OrderedDict[tuple[str, str], _Newest] = OrderedDict()
         self._lock = threading.Lock()
         self._max_entries = max_entries
 
-    def begin(self, ticket: Ticket) -> bool:
-        """Records the request; False when a newer one of the same tab and channel began."""
+    def begin(self, ticket: Ticket, subject: object = None) -> bool:
+        """Records the request and its subject; False when a newer one of the same tab and
+        channel began."""
         if ticket.stamp is None:
             return True
         key = (ticket.session, ticket.channel)
         with self._lock:
             newest = self._newest.get(key)
-            if newest is not None and ticket.stamp < newest:
+            if newest is not None and ticket.stamp < newest.stamp:
                 return False
-            self._newest[key] = ticket.stamp
+            self._newest[key] = _Newest(ticket.stamp, subject)
             self._newest.move_to_end(key)
             # Tabs closed long ago: forget the oldest (a forgotten tab only loses the check).
             while len(self._newest) > self._max_entries:
@@ -66,4 +74,12 @@ class LatestRequests:
             return True
         with self._lock:
             newest = self._newest.get((ticket.session, ticket.channel))
-        return newest is None or newest <= ticket.stamp
+        return newest is None or newest.stamp <= ticket.stamp
+
+    def asked(self, ticket: Ticket) -> object:
+        """The subject of the newest request of `ticket`'s tab and channel begun so far (None
+        when none was recorded): what the tab shows once every answer has arrived, even while
+        that request's answer is on its way."""
+        with self._lock:
+            newest = self._newest.get((ticket.session, ticket.channel))
+        return None if newest is None else newest.subject

@@ -249,3 +249,35 @@ def test_two_clients_side_by_side(
     page.locator("#side-button").click()
     expect(table).to_contain_text("Type one or two other client numbers")
     page.close()
+
+
+def test_a_language_switched_while_a_file_loads_shows_that_file_in_the_new_language(
+    browser: Browser, app: ReviewApp, ui_client: CreditScoreClient
+) -> None:
+    first, second = (
+        c.client_id for c in ui_client.search(pb.SearchClientsRequest(page_size=2)).clients
+    )
+    page = new_page(browser, app.url)
+    search(page)
+    badge = page.locator("#decision-badge")
+    result_row(page, first).click()
+    expect(badge).to_contain_text(f"Client {first}")
+    try:
+        # The second file answers slowly; the advisor switches to French meanwhile.
+        app.slow_down.set_client_delays({second: 2.0})
+        result_row(page, second).click()
+        page.wait_for_timeout(150)
+        page.get_by_label("Français").check()
+        expect(page.locator("#search-button")).to_have_text("Rechercher")
+        expect(badge).to_contain_text(f"Client {second}", timeout=10_000)
+        guidance = page.locator("#record-guidance")
+        expect(guidance).to_contain_text("Décision du modèle")
+        # Every answer has arrived by now: none may bring back the first file or English.
+        page.wait_for_timeout(2500)
+        expect(badge).to_contain_text(f"Client {second}")
+        expect(guidance).to_contain_text("Décision du modèle")
+        expect(page).to_have_url(re.compile(rf"[?&]client={second}(&|$)"))
+    finally:
+        app.slow_down.set_client_delays({})
+    shot(page, "47_language_switched_while_loading")
+    page.close()

@@ -48,6 +48,18 @@ def test_an_answer_overtaken_by_a_newer_request_is_not_shown() -> None:
     assert latest.is_newest(Ticket.of("tab", "client", None))
 
 
+def test_the_client_last_asked_for_is_known_while_its_answer_is_on_its_way() -> None:
+    latest = LatestRequests()
+    assert latest.asked(Ticket.of("tab", "client", "1.0")) is None
+    latest.begin(Ticket.of("tab", "client", "1.0"), 101)
+    latest.begin(Ticket.of("tab", "client", "2.0"), 202)
+    # An older request reaching the server late changes nothing: the newest one is asked for.
+    assert not latest.begin(Ticket.of("tab", "client", "1.5"), 303)
+    assert latest.asked(Ticket.of("tab", "client", "9.0")) == 202
+    assert latest.asked(Ticket.of("other", "client", "9.0")) is None
+    assert latest.asked(Ticket.of("tab", "search", "9.0")) is None
+
+
 @pytest.mark.parametrize("text", ["²", "１２３", "12a", "", " ", "-1", "1.0", "٣"])
 def test_only_ascii_digits_make_a_client_number(text: str) -> None:
     assert not is_ascii_digits(text)
