@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -97,6 +98,19 @@ def _latest_only(
     server is not called any more once the answer is not wanted. `subject`: what the request
     asks for (the client of a file opened), for a language switch made while it loads."""
     ticket = Ticket.of(request.session_hash, channel, stamp)
+    return _newest_only(latest, ticket, subject, calls, request, run)
+
+
+def _newest_only(
+    latest: LatestRequests,
+    ticket: Ticket,
+    subject: object,
+    calls: EventHandlers,
+    request: gr.Request,
+    run: Callable[[EventHandlers], Updates],
+) -> Updates:
+    """`run`'s updates as the request `ticket` asking for `subject`, or none once a newer
+    request of its tab and channel began."""
     if not latest.begin(ticket, subject):
         return {}
     acting = calls.for_advisor(request.username, lambda: latest.is_newest(ticket))
@@ -122,9 +136,23 @@ def _bind_latest(
     def handler(request: gr.Request, *args: Any) -> dict[Any, Any]:
         *inputs, stamp = args
         run = lambda acting: method(acting, *inputs)  # noqa: E731
-        return _resolve(ui, _latest_only(latest, channel, calls, request, stamp, run), outputs)
+        # Inputs start with the language: a switch made meanwhile asks again in its own.
+        again = AskAgain(method, tuple(inputs[1:]))
+        updates = _latest_only(latest, channel, calls, request, stamp, run, again)
+        return _resolve(ui, updates, outputs)
 
     return handler, outputs
+
+
+@dataclass(frozen=True, slots=True)
+class AskAgain:
+    """A request of the advisor's, to be made again in another language."""
+
+    method: Method
+    inputs: tuple[Any, ...]
+
+    def __call__(self, acting: EventHandlers, language: Language) -> Updates:
+        return self.method(acting, language, *self.inputs)
 
 
 def _client_number(value: object) -> int | None:
@@ -275,24 +303,35 @@ def _wire_language(
         request: gr.Request, language: Language, shown: int | None, state: Any, *args: Any
     ) -> dict[Any, Any]:
         *kept_values, stamp = args
-        ticket = Ticket.of(request.session_hash, "client", stamp)
-        asked = latest.asked(ticket)
+        updates = calls.for_advisor(request.username).relabel(language)
+        # The switch is the newest request of the search and of the client: what is still
+        # loading is asked again in the new language, its own late answer dropped.
+        search = Ticket.of(request.session_hash, "search", stamp)
+        again = latest.asked(search)
+
+        def search_again(acting: EventHandlers) -> Updates:
+            if isinstance(again, AskAgain):
+                return again(acting, language)
+            return acting.search_again(language, state)
+
+        found = _newest_only(latest, search, again, calls, request, search_again)
+        updates = merged(updates, {k: v for k, v in found.items() if k in search_names})
+
+        client = Ticket.of(request.session_hash, "client", stamp)
+        asked = latest.asked(client)
         client_id, kept_for_it = shown, kept_values
         if isinstance(asked, int) and asked != shown:
             # The advisor's input on the file shown does not belong to the one loading.
             client_id, kept_for_it = asked, []
-        acting = calls.for_advisor(request.username)
-        updates = acting.relabel(language, state)
-        if latest.begin(ticket, client_id):
-            reopening = calls.for_advisor(request.username, lambda: latest.is_newest(ticket))
-            try:
-                reopened = reopening.reopen(language, client_id, *kept_for_it)
-            except Superseded:
-                reopened = {}
-            if latest.is_newest(ticket):
-                # A file asked for after the switch shows itself, in the new language.
-                updates = merged(updates, reopened)
-        return _resolve(ui, updates, outputs)
+        reopened = _newest_only(
+            latest,
+            client,
+            client_id,
+            calls,
+            request,
+            lambda acting: acting.reopen(language, client_id, *kept_for_it),
+        )
+        return _resolve(ui, merged(updates, reopened), outputs)
 
     ui["language"].change(
         on_switch,

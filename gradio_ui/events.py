@@ -459,9 +459,9 @@ class EventHandlers:
 
     # --- Language ---
 
-    def relabel(self, language: Language, state: search_events.SearchState | None) -> Updates:
-        """Every text of a language switch but the client's file (see `reopen`): labels,
-        choices, the model page, the search kept."""
+    def relabel(self, language: Language) -> Updates:
+        """The labels, choices and model page of a language switch (the search and the
+        client's file: `search_again`, `reopen`)."""
         choices = choice_lists(language)
         updates: Updates = {
             name: {"__type__": "update", **props}
@@ -469,12 +469,13 @@ class EventHandlers:
         }
         for name in ("decision", "band", "order"):
             updates[name] = merge_updates(updates[name], gr.update(choices=choices[name]))
-        parts = [self.model_updates(language)]
-        if state is not None:
-            parts.append(search_events.search_page(self, state, language))
-        else:
-            parts.append({"results": actions.empty_results(language)})
-        return merged(updates, *parts)
+        return merged(updates, self.model_updates(language))
+
+    def search_again(self, language: Language, state: search_events.SearchState | None) -> Updates:
+        """The page of the search shown, in `language` (the empty list before any search)."""
+        if state is None:
+            return {"results": actions.empty_results(language)}
+        return search_events.search_page(self, state, language)
 
     def reopen(
         self,

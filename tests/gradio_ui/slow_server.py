@@ -44,13 +44,22 @@ class SlowDown:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._client_delays: dict[int, float] = {}
+        self._search_delay = 0.0
 
     def set_client_delays(self, delays: dict[int, float]) -> None:
         """GetClient of each client id waits this long (others: no wait)."""
         with self._lock:
             self._client_delays = dict(delays)
 
+    def set_search_delay(self, seconds: float) -> None:
+        """Every SearchClients waits this long."""
+        with self._lock:
+            self._search_delay = seconds
+
     def __call__(self, method: str, request: Any) -> float:
+        if method == "SearchClients":
+            with self._lock:
+                return self._search_delay
         if method != "GetClient":
             return 0.0
         with self._lock:

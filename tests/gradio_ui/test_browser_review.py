@@ -281,3 +281,32 @@ def test_a_language_switched_while_a_file_loads_shows_that_file_in_the_new_langu
         app.slow_down.set_client_delays({})
     shot(page, "47_language_switched_while_loading")
     page.close()
+
+
+def test_a_language_switched_while_a_search_runs_shows_that_search_in_the_new_language(
+    browser: Browser, app: ReviewApp, ui_client: CreditScoreClient
+) -> None:
+    wanted = ui_client.search(pb.SearchClientsRequest(page_size=7)).clients[-1].client_id
+    page = new_page(browser, app.url)
+    search(page)
+    status = page.locator("#search-status")
+    expect(status).to_contain_text("Page 1 of")
+    try:
+        # The advisor searches one client on a slow server and switches to French meanwhile.
+        app.slow_down.set_search_delay(2.0)
+        page.locator("#client-id textarea, #client-id input").first.fill(str(wanted))
+        page.locator("#search-button").click()
+        page.wait_for_timeout(150)
+        page.get_by_label("Français").check()
+        expect(page.locator("#search-button")).to_have_text("Rechercher")
+        rows = page.locator("#results [role=row]")
+        expect(status).to_contain_text("Page 1 sur 1 · 1 clients", timeout=15_000)
+        expect(rows.nth(1)).to_contain_text(str(wanted))
+        # Every answer has arrived by now: the list of the search made is kept, in French.
+        page.wait_for_timeout(4500)
+        expect(status).to_contain_text("Page 1 sur 1 · 1 clients")
+        expect(rows).to_have_count(2)
+    finally:
+        app.slow_down.set_search_delay(0.0)
+    shot(page, "48_language_switched_while_searching")
+    page.close()
