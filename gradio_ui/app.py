@@ -37,6 +37,7 @@ from gradio_ui.sessions import SessionStore
 from gradio_ui.settings import Language, UiSettings
 from gradio_ui.styles import CSS, theme
 from gradio_ui.texts import t
+from gradio_ui.whatif_form import WhatIfForm
 
 __all__ = ["build_app", "check_credentials", "launch"]
 
@@ -225,6 +226,8 @@ def _wire(ui: Ui, calls: EventHandlers, latest: LatestRequests) -> None:
         }
         row = event.row_value or []
         asked = _client_number(row[0]) if row else None
+        # The simulation of the file shown before, if still running, is not shown over it.
+        latest.begin(Ticket.of(request.session_hash, "whatif", stamp_text))
         updates = _latest_only(latest, "client", calls, request, stamp_text, run, asked)
         return _resolve(ui, updates, client_outputs)
 
@@ -270,6 +273,20 @@ def _wire(ui: Ui, calls: EventHandlers, latest: LatestRequests) -> None:
     _wire_language(ui, calls, latest, client_names, search_names)
 
 
+# The advisor's input kept across a language switch, in EventHandlers.reopen's order.
+_KEPT_ACROSS_SWITCH = (
+    "final_decision",
+    "override_reason",
+    "history_advisors_only",
+    "compare_features",
+    "scatter_x",
+    "scatter_y",
+    "whatif_stored",
+    "whatif_ran",
+    *whatif_events.FIELD_PARTS,
+)
+
+
 def _wire_language(
     ui: Ui,
     calls: EventHandlers,
@@ -284,20 +301,7 @@ def _wire_language(
         dict.fromkeys([*ui.relabel_props("en"), *client_names, *search_names, *MODEL_PARTS])
     )
     outputs = [ui[n] for n in every]
-    kept = [
-        ui[n]
-        for n in (
-            "final_decision",
-            "override_reason",
-            "history_advisors_only",
-            "compare_features",
-            "scatter_x",
-            "scatter_y",
-            "whatif_stored",
-            "whatif_ran",
-            *whatif_events.FIELD_PARTS,
-        )
-    ]
+    kept = [ui[n] for n in _KEPT_ACROSS_SWITCH]
 
     def on_switch(
         request: gr.Request, language: Language, shown: int | None, state: Any, *args: Any
@@ -319,18 +323,28 @@ def _wire_language(
 
         client = Ticket.of(request.session_hash, "client", stamp)
         asked = latest.asked(client)
-        client_id, kept_for_it = shown, kept_values
+        client_id, kept_for_it = shown, dict(zip(_KEPT_ACROSS_SWITCH, kept_values, strict=True))
         if isinstance(asked, int) and asked != shown:
             # The advisor's input on the file shown does not belong to the one loading.
-            client_id, kept_for_it = asked, []
+            client_id, kept_for_it = asked, {}
+        whatif = Ticket.of(request.session_hash, "whatif", stamp)
+        simulation = latest.asked(whatif)
+        if kept_for_it and isinstance(simulation, AskAgain) and simulation.inputs[:1] == (shown,):
+            # The simulation last asked for, maybe still running, is the one shown again.
+            kept_for_it["whatif_ran"] = WhatIfForm(*(v or "" for v in simulation.inputs[1:]))
+        if not latest.begin(whatif, simulation) and kept_for_it:
+            # One asked after the switch shows itself, in the new language.
+            kept_for_it["whatif_ran"] = None
         reopened = _newest_only(
             latest,
             client,
             client_id,
             calls,
             request,
-            lambda acting: acting.reopen(language, client_id, *kept_for_it),
+            lambda acting: acting.reopen(language, client_id, *kept_for_it.values()),
         )
+        if not latest.is_newest(whatif):
+            reopened = {k: v for k, v in reopened.items() if k not in whatif_events.RESULT_PARTS}
         return _resolve(ui, merged(updates, reopened), outputs)
 
     ui["language"].change(

@@ -207,3 +207,73 @@ def test_a_refused_file_shows_what_would_change_the_decision_and_the_letter_says
     open_client(page, safest.clients[0].client_id)
     expect(shown).not_to_contain_text("What would change")
     page.close()
+
+
+def test_a_language_switched_while_a_simulation_runs_shows_that_simulation_in_french(
+    browser: Browser, app: ReviewApp, ui_client: CreditScoreClient, refused_id: int
+) -> None:
+    stored = ui_client.get_client(refused_id, "en").application
+
+    def simulated(months: int, income: float) -> str:
+        edited = ui_client.get_client(refused_id, "en").application
+        edited.amt_annuity = repayment(stored.amt_credit, months, 4.5)
+        edited.amt_income_total = income
+        explained = ui_client.explain(refused_id, "en", edited)
+        return format_percent(explained.score.default_probability, "fr")
+
+    before = simulated(48, stored.amt_income_total)
+    # A second simulation the model scores otherwise (the test's model is small).
+    changes = [(m, round(stored.amt_income_total * k)) for m in (12, 48) for k in (3, 0.3)]
+    months, income = next((c for c in changes if simulated(*c) != before), (0, 0))
+    assert months, "no simulation scores otherwise: the test would mean nothing"
+    wanted = simulated(months, income)
+    page = new_page(browser, app.url)
+    open_client(page, refused_id)
+    open_tab(page, "What-if")
+    _type(page, "duration", "48")
+    _type(page, "rate", "4.5")
+    page.locator("#whatif-run").click()
+    text = page.locator("#whatif-text")
+    expect(text).to_contain_text("Facts that changed")
+    result = page.locator("#whatif-result")
+    try:
+        # A second simulation on a slow server; the advisor switches to French meanwhile.
+        _type(page, "duration", str(months))
+        _type(page, "income", str(income))
+        app.slow_down.set_client_delays({refused_id: 2.0})
+        page.locator("#whatif-run").click()
+        page.wait_for_timeout(150)
+        page.get_by_label("Français").check()
+        expect(text).to_contain_text("Éléments modifiés", timeout=15_000)
+        expect(result).to_contain_text(re.compile(rf"Simulation.*{re.escape(wanted)}"))
+        # Every answer has arrived by now: the second simulation stays, in French.
+        page.wait_for_timeout(4500)
+        expect(text).to_contain_text("Éléments modifiés")
+        expect(result).to_contain_text(re.compile(rf"Simulation.*{re.escape(wanted)}"))
+    finally:
+        app.slow_down.set_client_delays({})
+    shot(page, "56_whatif_switched_while_running")
+    page.close()
+
+
+def test_a_simulation_still_running_when_another_file_opens_is_not_shown_on_it(
+    browser: Browser, app: ReviewApp, refused_id: int, approved_id: int
+) -> None:
+    page = new_page(browser, app.url)
+    open_client(page, refused_id)
+    open_tab(page, "What-if")
+    _type(page, "duration", "48")
+    try:
+        app.slow_down.set_client_delays({refused_id: 2.0})
+        page.locator("#whatif-run").click()
+        page.wait_for_timeout(150)
+        open_client(page, approved_id)
+        expect(page.locator("#decision-badge")).to_contain_text(f"Client {approved_id}")
+        # The first file's simulation answers meanwhile: nothing of it lands on this file.
+        page.wait_for_timeout(3500)
+        open_tab(page, "What-if")
+        expect(page.locator("#whatif-text")).not_to_contain_text("Facts that changed")
+        expect(page.locator("#whatif-result")).not_to_contain_text("%")
+    finally:
+        app.slow_down.set_client_delays({})
+    page.close()
