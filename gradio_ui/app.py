@@ -295,8 +295,9 @@ def _wire_language(
     search_names: Sequence[str],
 ) -> None:
     """A language switch: every text in the new language, the client's file too. The switch
-    is a request of the "client" channel: a file still loading when it was made is shown in
-    the new language by the switch, its own answer (in the old one) is dropped."""
+    is the newest request of the search, the client and the what-if channels: a search, a
+    file or a simulation still loading when it was made is asked again in the new language,
+    and its own late answer (in the old one) is dropped."""
     every = list(
         dict.fromkeys([*ui.relabel_props("en"), *client_names, *search_names, *MODEL_PARTS])
     )
@@ -377,10 +378,12 @@ def _wire_whatif(ui: Ui, calls: EventHandlers, latest: LatestRequests) -> None:
         ui, calls, latest, "whatif", whatif_events.RESULT_PARTS, whatif_events.run
     )
     ui["whatif_run"].click(handler, [lang, ui["current"], *fields, stamp], outputs, **_stamped())
-    handler, outputs = _bind(ui, calls, whatif_events.WHATIF_PARTS, whatif_events.reset)
-    ui["whatif_reset"].click(
-        handler, [lang, ui["whatif_stored"]], outputs, api_visibility="private"
+    # A reset is the newest request of the what-if too: a simulation still running is not
+    # shown after it, nor run again by a language switch.
+    handler, outputs = _bind_latest(
+        ui, calls, latest, "whatif", whatif_events.WHATIF_PARTS, whatif_events.reset
     )
+    ui["whatif_reset"].click(handler, [lang, ui["whatif_stored"], stamp], outputs, **_stamped())
     handler, outputs = _bind(ui, calls, ("whatif_term",), whatif_events.repayment)
     for component in fields:
         component.change(

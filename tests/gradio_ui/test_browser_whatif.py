@@ -253,6 +253,14 @@ def test_a_language_switched_while_a_simulation_runs_shows_that_simulation_in_fr
     finally:
         app.slow_down.set_client_delays({})
     shot(page, "56_whatif_switched_while_running")
+    # Once the form is reset, a switch back to English runs no simulation again.
+    page.locator("#whatif-reset").click()
+    expect(text).not_to_contain_text("Éléments modifiés")
+    page.get_by_label("English").check()
+    expect(page.locator("#search-button")).to_have_text("Search")
+    page.wait_for_timeout(1000)
+    expect(text).not_to_contain_text("Facts that changed")
+    expect(result).not_to_contain_text("Simulation")
     page.close()
 
 
